@@ -236,3 +236,22 @@ test('version 1 indexes are refused with a clear error', () => {
   b[4] = 7;
   assert.throws(() => IndexReader.fromBytes(b), /unknown index file version 7/);
 });
+
+test('an index larger than the write buffer streams correctly', async () => {
+  await withTmp(async (dir) => {
+    // ~60k series of 48 bytes each: several flushes of the 1 MiB buffer during addSeries.
+    const n = 60000;
+    const ids = Array.from({ length: n }, (_, i) => `id-${String(i).padStart(6, '0')}`);
+    const series = ids.map((id, i) => ({ labels: Labels.fromStrings('__name__', 'm', 'id', id, 'shard', String(i % 7)), chunks: [{ ref: 8 + i * 20, minTime: i, maxTime: i + 10 }] }));
+    const { bytes, refs } = await writeIndex(dir, series);
+    assert.ok(bytes.length > 3 << 20);
+    const r = IndexReader.fromBytes(bytes);
+    assert.deepEqual([...r.allPostings()], refs);
+    for (const i of [0, 1, 31, 32, 33, 4097, n - 2, n - 1]) {
+      assert.deepEqual([...r.postings('id', [ids[i]!])], [refs[i]]);
+      assert.deepEqual(r.series(refs[i]!), { labels: series[i]!.labels, chunks: series[i]!.chunks });
+    }
+    assert.equal(r.postings('shard', ['3']).length, refs.filter((_, i) => i % 7 === 3).length);
+    assert.equal(r.labelValues('id').length, n);
+  });
+});

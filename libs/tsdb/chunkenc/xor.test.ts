@@ -97,6 +97,22 @@ const timestampsArb: fc.Arbitrary<number[]> = fc.oneof(
     fc.integer({ min: -8192, max: 8193 }), fc.integer({ min: -65536, max: 65537 }),
     fc.integer({ min: -524288, max: 524289 }), fc.constantFrom(8191, 8192, 8193, 65535, 65536, 65537, 524287, 524288, 524289),
   ), { maxLength: 100 })).map(([start, ds]) => ds.reduce((acc, d) => [...acc, acc[acc.length - 1]! + d], [start])),
+  // Delta-of-deltas exactly at and around every bucket edge, both signs.
+  fc.tuple(
+    fc.integer({ min: -1e12, max: 1e12 }),
+    fc.integer({ min: 0, max: 1e7 }),
+    fc.array(fc.tuple(fc.constantFrom(0, 1, 8191, 8192, 8193, 65535, 65536, 65537, 524287, 524288, 524289, 2 ** 33), fc.boolean()), {
+      maxLength: 60,
+    }),
+  ).map(([start, delta0, dods]) => {
+    const ts = [start, start + delta0];
+    let delta = delta0;
+    for (const [d, neg] of dods) {
+      delta += neg ? -d : d;
+      ts.push(ts[ts.length - 1]! + delta);
+    }
+    return ts;
+  }),
 );
 
 const samplesArb: fc.Arbitrary<Sample[]> = timestampsArb.chain((ts) =>

@@ -1,0 +1,7 @@
+// Public face of libs/server: the HTTP server service, its config section and the metrics registry.
+export { Server, errorBody } from './server.ts';
+export type { ServerDeps, ListenAddress } from './server.ts';
+export { serverConfigSchema } from './config.ts';
+export type { ServerConfig } from './config.ts';
+export { createMetricsRegistry } from './metrics.ts';
+export type { BuildInfo } from './metrics.ts';

@@ -1,0 +1,79 @@
+// The root config of the strata process: one section per component, composed here. To add a section,
+// export its schema (built with section()/duration()/secret() from libs/services) from the component's
+// index.ts and add one line to `sections` below; flags, --help and /config follow automatically.
+import { z } from 'zod';
+import { serverConfigSchema } from '../../libs/server/index.ts';
+import type { DeepReadonly, LoadOptions } from '../../libs/services/index.ts';
+import { duration, durationList, loadConfig, secret, section, stringList } from '../../libs/services/index.ts';
+
+// Shared by the ingester (WAL, head), the store-gateway and the compactor, hence Mimir's own section name.
+export const blocksStorageConfigSchema = section({
+  backend: z.enum(['filesystem', 's3']).default('filesystem').describe('Object storage backend for blocks.'),
+  filesystem: section({
+    dir: z.string().default('').describe('Bucket directory for the filesystem backend; empty means <storage.dir>/bucket.'),
+  }),
+  s3: section({
+    endpoint: z.string().default('').describe('S3 endpoint, host[:port].'),
+    bucket_name: z.string().default('').describe('S3 bucket name.'),
+    access_key_id: z.string().default('').describe('S3 access key id.'),
+    secret_access_key: secret().describe('S3 secret access key.'),
+    region: z.string().default('').describe('S3 region.'),
+    insecure: z.boolean().default(false).describe('Use plain HTTP instead of HTTPS.'),
+  }),
+  tsdb: section({
+    dir: z.string().default('').describe('Directory for the ingesters\' TSDBs (WAL, head); empty means <storage.dir>/tsdb.'),
+    block_ranges_period: durationList(['2h']).describe('TSDB block ranges; the first is how often the head is cut into a block.'),
+    retention_period: duration('13h').describe('How long ingesters keep blocks locally after cutting them.'),
+    // Not a Mimir key (Mimir relies on Prometheus' WAL, which does not fsync per commit): 'never' is
+    // that behaviour; 'always' fsyncs the WAL before a commit is acknowledged.
+    wal_fsync_policy: z.enum(['never', 'always']).default('never').describe('When the WAL is fsynced: never (on segment close only) or always (each commit).'),
+  }),
+}).superRefine((v, ctx) => {
+  if (v.backend === 's3' && v.s3.bucket_name === '') {
+    ctx.addIssue({ code: 'custom', path: ['s3', 'bucket_name'], message: 'required when blocks_storage.backend is "s3"', input: '' });
+  }
+});
+
+export const ingesterConfigSchema = section({
+  ring: section({
+    // Mimir's default. A single-process run has one ingester; the ring clamps the replication set to it.
+    replication_factor: z.number().int().min(1).default(3).describe('Number of ingesters each series is written to.'),
+  }),
+});
+
+export const querierConfigSchema = section({
+  query_ingesters_within: duration('13h').describe('Query ingesters only for data newer than this; 0 means always.'),
+  query_store_after: duration('12h').describe('Query the store-gateways only for data older than this; 0 means always.'),
+});
+
+export const storageConfigSchema = section({
+  dir: z.string().min(1).default('./data').describe('Root directory for local state; other directories default under it.'),
+});
+
+const sections = {
+  target: stringList(['all']).describe('Comma-separated list of targets (modules) to run.'),
+  server: serverConfigSchema,
+  storage: storageConfigSchema,
+  blocks_storage: blocksStorageConfigSchema,
+  ingester: ingesterConfigSchema,
+  querier: querierConfigSchema,
+};
+
+function under(dir: string, sub: string): string {
+  return `${dir.replace(/\/+$/, '')}/${sub}`;
+}
+
+export const configSchema = z.strictObject(sections).transform((c) => ({
+  ...c,
+  blocks_storage: {
+    ...c.blocks_storage,
+    filesystem: { dir: c.blocks_storage.filesystem.dir || under(c.storage.dir, 'bucket') },
+    tsdb: { ...c.blocks_storage.tsdb, dir: c.blocks_storage.tsdb.dir || under(c.storage.dir, 'tsdb') },
+  },
+}));
+
+export type Config = DeepReadonly<z.output<typeof configSchema>>;
+
+export function loadStrataConfig(opts: LoadOptions): Config {
+  return loadConfig(configSchema, opts);
+}

@@ -1,0 +1,5 @@
+// The `strata tool` subcommands. Add yours here (e.g. "block create", "promqltest").
+import { checkConfig } from './check-config.ts';
+import type { ToolCommand } from './types.ts';
+
+export const TOOL_COMMANDS: readonly ToolCommand[] = [checkConfig];

@@ -15,14 +15,19 @@ export interface BitSink {
   count: number;
 }
 
-/** Smallest capacity we allocate: a head chunk starts here and grows by doubling. */
-export const MIN_STREAM_CAPACITY = 32;
+/**
+ * Smallest capacity we allocate: a head chunk starts here and grows by doubling. 64 bytes is
+ * also V8's limit for typed arrays stored on the JS heap, which are much cheaper to allocate.
+ */
+export const MIN_STREAM_CAPACITY = 64;
 
 function grow(s: BitSink, extra: number): void {
   let cap = s.stream.length < MIN_STREAM_CAPACITY ? MIN_STREAM_CAPACITY : s.stream.length * 2;
   while (cap < s.len + extra) cap *= 2;
   const nb = new Uint8Array(cap);
-  nb.set(s.stream.subarray(0, s.len));
+  // Growth happens when full: copy without allocating a subarray view.
+  if (s.len === s.stream.length) nb.set(s.stream);
+  else for (let i = 0; i < s.len; i++) nb[i] = s.stream[i]!;
   s.stream = nb;
 }
 
@@ -43,6 +48,12 @@ export function writeBit(s: BitSink, bit: number): void {
 
 /** Writes the low `n` bits of `u` (0 <= n <= 32), most significant first. */
 export function writeBits(s: BitSink, u: number, n: number): void {
+  if (n < s.count) {
+    // Fits in the partial last byte (the common case for control bits).
+    s.count -= n;
+    s.stream[s.len - 1]! |= (u & ((1 << n) - 1)) << s.count;
+    return;
+  }
   while (n > 0) {
     if (s.count === 0) {
       if (s.len === s.stream.length) grow(s, 1);

@@ -203,3 +203,22 @@ test('a chunk meta without a chunk is rejected', async () => {
     await w.close();
   });
 });
+
+test('a second writer in the same directory continues the numbering and its refs resolve', async () => {
+  await withTmp(async (dir) => {
+    const first = makeMetas(5);
+    const w1 = await ChunkWriter.create(dir, { segmentSize: 600 });
+    w1.writeChunks(first);
+    await w1.close();
+    const before = (await listSegmentFiles(dir)).length;
+    const second = makeMetas(4);
+    const w2 = await ChunkWriter.create(dir);
+    w2.writeChunks(second);
+    await w2.close();
+    const files = await listSegmentFiles(dir);
+    assert.equal(files.length, before + 1);
+    assert.equal(unpackBlockChunkRef(second[0]!.ref)[0], before);
+    const r = await ChunkReader.open(dir);
+    for (const m of [...first, ...second]) assert.equal(hex(r.chunk(m.ref).bytes()), hex(m.chunk!.bytes()));
+  });
+});

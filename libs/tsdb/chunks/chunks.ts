@@ -79,8 +79,12 @@ export class ChunkWriter {
   private bufLen = 0;
   private readonly scratch = new Uint8Array(MAX_CHUNK_LENGTH_FIELD_SIZE + CHUNK_ENCODING_SIZE);
   private fd = -1;
-  /** Segments this writer created; the current one has index `segments - 1`. */
-  private segments = 0;
+  /**
+   * Index of the current segment in refs: its sequence number - 1, which is its position in the
+   * reader's listing when the files are numbered from 1 without gaps (Prometheus counts only the
+   * writer's own files instead; the two agree in the usual, initially empty directory).
+   */
+  private segment = -1;
   /** Bytes in the current segment, buffered ones included. */
   private n = 0;
   private readonly pending: Promise<void>[] = [];
@@ -113,7 +117,7 @@ export class ChunkWriter {
       const est = MAX_CHUNK_LENGTH_FIELD_SIZE + CHUNK_ENCODING_SIZE + data.length + CRC_SIZE;
       if (this.fd < 0 || (this.n > SEGMENT_HEADER_SIZE && this.n + est > this.segmentSize)) this.cut();
 
-      meta.ref = newBlockChunkRef(this.segments - 1, this.n);
+      meta.ref = newBlockChunkRef(this.segment, this.n);
       const s = this.scratch;
       let k = 0;
       let len = data.length;
@@ -158,8 +162,8 @@ export class ChunkWriter {
     }
     const path = join(this.dir, segmentFileName(this.nextSeq));
     this.fd = openSync(path, 'wx');
+    this.segment = this.nextSeq - 1;
     this.nextSeq++;
-    this.segments++;
     this.n = 0;
     const h = Buffer.alloc(SEGMENT_HEADER_SIZE);
     h.writeUInt32BE(MAGIC_CHUNKS, 0);

@@ -1,3 +1,5 @@
+import { formatLabels } from './quote.ts';
+
 // Labels: an immutable, sorted set of name/value pairs identifying a series.
 // Stored as one flat array [name0, value0, name1, value1, ...] sorted by name, so that
 // comparison, hashing and iteration need no per-label objects.
@@ -172,11 +174,9 @@ export class Labels {
     return (HASH_OUT[0]! & 0x1fffff) * 0x100000000 + HASH_OUT[1]!;
   }
 
-  /** Prometheus text form: `{__name__="up", job="x"}` (no special-casing of the name). */
+  /** Prometheus' text form: `{__name__="up", job="x"}` (Go quoting; no special-casing of the name). */
   toString(): string {
-    const parts: string[] = [];
-    this.forEach((n, v) => parts.push(`${n}=${JSON.stringify(v)}`));
-    return `{${parts.join(', ')}}`;
+    return formatLabels(this.flat);
   }
 }
 

@@ -38,9 +38,13 @@ export class XORChunk implements Chunk, BitSink {
   /** The stream belongs to someone else (e.g. a segment file buffer): copy before writing. */
   private borrowed: boolean;
 
-  constructor(bytes?: Uint8Array) {
+  /**
+   * `capacity` sizes a new chunk's buffer up front: the head passes its estimate of the final
+   * size, because regrowing many small buffers costs more than the encoding itself.
+   */
+  constructor(bytes?: Uint8Array, capacity = MIN_STREAM_CAPACITY) {
     if (bytes === undefined) {
-      this.stream = new Uint8Array(MIN_STREAM_CAPACITY);
+      this.stream = new Uint8Array(Math.max(capacity, HEADER_SIZE));
       this.len = HEADER_SIZE;
       this.borrowed = false;
     } else {

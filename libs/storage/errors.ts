@@ -1,0 +1,32 @@
+// Errors an Appender raises for one sample. Each has a stable code, used as the `reason` label
+// of rejection counters and mapped to a 400 at the edge; the rest of the transaction stays usable.
+
+export const AppendErrorCode = {
+  OutOfOrderSample: 'out_of_order_sample',
+  OutOfBounds: 'out_of_bounds',
+  DuplicateSampleForTimestamp: 'duplicate_sample_for_timestamp',
+  TooOldSample: 'too_old_sample',
+} as const;
+export type AppendErrorCode = (typeof AppendErrorCode)[keyof typeof AppendErrorCode];
+
+// Messages are Prometheus' (storage/interface.go), which clients and dashboards match on.
+const MESSAGES: Record<AppendErrorCode, string> = {
+  out_of_order_sample: 'out of order sample',
+  out_of_bounds: 'out of bounds',
+  duplicate_sample_for_timestamp: 'duplicate sample for timestamp',
+  too_old_sample: 'too old sample',
+};
+
+export class AppendError extends Error {
+  override readonly name = 'AppendError';
+
+  constructor(readonly code: AppendErrorCode) {
+    super(MESSAGES[code]);
+  }
+}
+
+// Errors carry no per-sample data, so one instance per code is thrown (no allocation in hot paths).
+export const errOutOfOrderSample = new AppendError(AppendErrorCode.OutOfOrderSample);
+export const errOutOfBounds = new AppendError(AppendErrorCode.OutOfBounds);
+export const errDuplicateSampleForTimestamp = new AppendError(AppendErrorCode.DuplicateSampleForTimestamp);
+export const errTooOldSample = new AppendError(AppendErrorCode.TooOldSample);

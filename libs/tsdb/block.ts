@@ -1,0 +1,310 @@
+// Blocks: immutable directories in the Prometheus TSDB layout (meta.json, index, chunks/,
+// tombstones). `writeBlock` turns any label-sorted set of chunked series into one; `Block`
+// opens one and serves it as a Queryable.
+
+import { mkdir, rename, rm, open as openFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compareLabels, compareStrings, type Labels, type Matcher } from '../model/index.ts';
+import {
+  EMPTY_SERIES_SET, ListSeriesSet, ValueType, type Querier, type Queryable, type SampleIterator, type SelectHints,
+  type Series, type SeriesSet,
+} from '../storage/index.ts';
+import { XORChunk } from './chunkenc/index.ts';
+import { ChunkReader, ChunkWriter, type ChunkMeta } from './chunks/index.ts';
+import { IndexReader, IndexWriter } from './index/index.ts';
+import { newULID, readMeta, writeMeta, type BlockMeta, type ThanosMeta } from './meta/index.ts';
+import { readTombstones, writeTombstones, type Interval } from './tombstones/index.ts';
+import { ChunkSeries, type TimedChunk } from './chunk_series.ts';
+import { postingsForMatchers } from './postings_for_matchers.ts';
+
+/** One series with its chunks, as a block writer consumes it. */
+export interface ChunkSeriesEntry {
+  readonly labels: Labels;
+  readonly chunks: readonly TimedChunk[];
+}
+
+export interface WriteBlockOptions {
+  /** Block time range in ms: [minTime, maxTime), maxTime exclusive as in meta.json. */
+  minTime: number;
+  maxTime: number;
+  ulid?: string;
+  thanos?: ThanosMeta;
+  compactionLevel?: number;
+  /** Max bytes per chunk segment file (tests use small ones). */
+  segmentSize?: number;
+}
+
+/**
+ * Writes a block into `parentDir/<ULID>` from series sorted by labels and returns its meta.
+ * The block is built in a temporary directory and renamed into place after meta.json is
+ * written, so a crash never leaves a partial block under a ULID name. Series without chunks
+ * are skipped. Buffers series labels and chunk refs (not chunk data) in memory.
+ */
+export async function writeBlock(
+  parentDir: string,
+  series: Iterable<ChunkSeriesEntry> | AsyncIterable<ChunkSeriesEntry>,
+  opts: WriteBlockOptions,
+): Promise<BlockMeta> {
+  const ulid = opts.ulid ?? newULID();
+  const tmp = join(parentDir, `${ulid}.tmp-for-creation`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  try {
+    const cw = await ChunkWriter.create(join(tmp, 'chunks'), opts.segmentSize ? { segmentSize: opts.segmentSize } : undefined);
+    const written: { labels: Labels; metas: ChunkMeta[] }[] = [];
+    const symbols = new Set<string>();
+    let numSamples = 0;
+    let numChunks = 0;
+    let prev: Labels | undefined;
+    for await (const s of series) {
+      if (s.chunks.length === 0) continue;
+      if (prev !== undefined && compareLabels(prev, s.labels) >= 0) {
+        throw new Error(`writeBlock: series out of order or duplicated: ${s.labels.toString()} after ${prev.toString()}`);
+      }
+      prev = s.labels;
+      const metas: ChunkMeta[] = s.chunks.map((c) => ({ ref: 0, minTime: c.minTime, maxTime: c.maxTime, chunk: c.chunk }));
+      cw.writeChunks(metas);
+      for (const m of metas) {
+        numSamples += m.chunk!.numSamples();
+        delete m.chunk; // keep refs only: chunk data is on disk now
+      }
+      numChunks += metas.length;
+      s.labels.forEach((n, v) => {
+        symbols.add(n);
+        symbols.add(v);
+      });
+      written.push({ labels: s.labels, metas });
+    }
+    await cw.close();
+
+    const iw = await IndexWriter.create(join(tmp, 'index'));
+    for (const sym of [...symbols].sort(compareStrings)) iw.addSymbol(sym);
+    for (const w of written) iw.addSeries(w.labels, w.metas);
+    await iw.close();
+
+    await writeTombstones(tmp, new Map());
+    const meta: BlockMeta = {
+      ulid,
+      minTime: opts.minTime,
+      maxTime: opts.maxTime,
+      stats: { numSamples, numSeries: written.length, numChunks },
+      compaction: { level: opts.compactionLevel ?? 1, sources: [ulid] },
+      version: 1,
+      ...(opts.thanos ? { thanos: opts.thanos } : {}),
+    };
+    await writeMeta(tmp, meta);
+    await syncDir(tmp);
+    const final = join(parentDir, ulid);
+    await rename(tmp, final);
+    await syncDir(parentDir);
+    return meta;
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await openFile(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Encodes samples into XOR chunks of at most `samplesPerChunk` samples (for backfill and for
+ * re-cutting chunks at block boundaries). `ts` must be strictly increasing.
+ */
+export function chunksFromSamples(ts: ArrayLike<number>, vs: Float64Array, samplesPerChunk = 120): TimedChunk[] {
+  const out: TimedChunk[] = [];
+  for (let i = 0; i < ts.length; i += samplesPerChunk) {
+    const end = Math.min(ts.length, i + samplesPerChunk);
+    const c = new XORChunk();
+    const app = c.appender();
+    for (let j = i; j < end; j++) app.append(ts[j]!, vs[j]!);
+    c.compact();
+    out.push({ chunk: c, minTime: ts[i]!, maxTime: ts[end - 1]! });
+  }
+  return out;
+}
+
+/**
+ * Restricts chunks to [mint, maxt] (inclusive): chunks inside are reused as they are, chunks
+ * straddling a bound are re-encoded with only the samples inside.
+ */
+export function clampChunks(chunks: readonly TimedChunk[], mint: number, maxt: number): TimedChunk[] {
+  const out: TimedChunk[] = [];
+  for (const c of chunks) {
+    if (c.maxTime < mint || c.minTime > maxt) continue;
+    if (c.minTime >= mint && c.maxTime <= maxt) {
+      out.push(c);
+      continue;
+    }
+    const it = c.chunk.iterator();
+    const nc = new XORChunk();
+    const app = nc.appender();
+    let first = Infinity;
+    let last = -Infinity;
+    for (let vt = it.seek(mint); vt !== ValueType.None && it.atT() <= maxt; vt = it.next()) {
+      app.append(it.atT(), it.atF());
+      if (first === Infinity) first = it.atT();
+      last = it.atT();
+    }
+    const err = it.err();
+    if (err) throw err;
+    if (first !== Infinity) {
+      nc.compact();
+      out.push({ chunk: nc, minTime: first, maxTime: last });
+    }
+  }
+  return out;
+}
+
+/** An open block on local disk. */
+export class Block implements Queryable {
+  private constructor(
+    readonly dir: string,
+    readonly meta: BlockMeta,
+    readonly index: IndexReader,
+    readonly chunkReader: ChunkReader,
+    private readonly tombstones: Map<number, readonly Interval[]>,
+  ) {}
+
+  static async open(dir: string): Promise<Block> {
+    const meta = await readMeta(dir);
+    const index = await IndexReader.open(join(dir, 'index'));
+    try {
+      const chunks = await ChunkReader.open(join(dir, 'chunks'));
+      const tombstones = await readTombstones(dir);
+      return new Block(dir, meta, index, chunks, tombstones);
+    } catch (e) {
+      index.close();
+      throw e;
+    }
+  }
+
+  get ulid(): string {
+    return this.meta.ulid;
+  }
+
+  /** Whether [mint, maxt] (inclusive) overlaps the block's [minTime, maxTime). */
+  overlaps(mint: number, maxt: number): boolean {
+    return mint < this.meta.maxTime && maxt >= this.meta.minTime;
+  }
+
+  querier(mint: number, maxt: number): Querier {
+    return new BlockQuerier(this, mint, maxt, this.tombstones);
+  }
+
+  close(): void {
+    this.index.close();
+    this.chunkReader.close();
+  }
+}
+
+class BlockQuerier implements Querier {
+  constructor(
+    private readonly block: Block,
+    private readonly mint: number,
+    private readonly maxt: number,
+    private readonly tombstones: Map<number, readonly Interval[]>,
+  ) {}
+
+  select(_sorted: boolean, hints: SelectHints | undefined, matchers: readonly Matcher[]): SeriesSet {
+    const mint = Math.max(this.mint, hints?.start ?? -Infinity);
+    const maxt = Math.min(this.maxt, hints?.end ?? Infinity);
+    if (!this.block.overlaps(mint, maxt)) return EMPTY_SERIES_SET;
+    // Series refs follow label order in a block index, so postings are already sorted by labels.
+    const refs = postingsForMatchers(this.block.index, matchers);
+    const out: Series[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const { labels, chunks } = this.block.index.series(refs[i]!);
+      const timed: TimedChunk[] = [];
+      for (const c of chunks) {
+        if (c.maxTime < mint || c.minTime > maxt) continue;
+        timed.push({ chunk: this.block.chunkReader.chunk(c.ref), minTime: c.minTime, maxTime: c.maxTime });
+      }
+      if (timed.length === 0) continue;
+      const deleted = this.tombstones.get(refs[i]!);
+      const series = new ChunkSeries(labels, timed, mint, maxt);
+      out.push(deleted && deleted.length > 0 ? new DeletedIntervalsSeries(series, deleted) : series);
+    }
+    return new ListSeriesSet(out);
+  }
+
+  async labelNames(matchers: readonly Matcher[]): Promise<string[]> {
+    if (matchers.length === 0) return this.block.index.labelNames();
+    const names = new Set<string>();
+    const refs = postingsForMatchers(this.block.index, matchers);
+    for (let i = 0; i < refs.length; i++) this.block.index.series(refs[i]!).labels.forEach((n) => names.add(n));
+    return [...names].sort(compareStrings);
+  }
+
+  async labelValues(name: string, matchers: readonly Matcher[]): Promise<string[]> {
+    if (matchers.length === 0) return this.block.index.labelValues(name);
+    const values = new Set<string>();
+    const refs = postingsForMatchers(this.block.index, matchers);
+    for (let i = 0; i < refs.length; i++) {
+      const v = this.block.index.series(refs[i]!).labels.get(name);
+      if (v !== '') values.add(v);
+    }
+    return [...values].sort(compareStrings);
+  }
+
+  close(): void {}
+}
+
+/** Hides samples inside deleted intervals (tombstones). */
+class DeletedIntervalsSeries implements Series {
+  constructor(
+    private readonly inner: Series,
+    private readonly deleted: readonly Interval[],
+  ) {}
+
+  get labels(): Labels {
+    return this.inner.labels;
+  }
+
+  iterator(): SampleIterator {
+    return new DeletedIntervalsIterator(this.inner.iterator(), this.deleted);
+  }
+}
+
+class DeletedIntervalsIterator implements SampleIterator {
+  constructor(
+    private readonly it: SampleIterator,
+    private readonly deleted: readonly Interval[],
+  ) {}
+
+  private skip(vt: ValueType): ValueType {
+    while (vt !== ValueType.None) {
+      const t = this.it.atT();
+      const iv = this.deleted.find((d) => t >= d.mint && t <= d.maxt);
+      if (iv === undefined) return vt;
+      vt = this.it.seek(iv.maxt + 1);
+    }
+    return vt;
+  }
+
+  next(): ValueType {
+    return this.skip(this.it.next());
+  }
+
+  seek(t: number): ValueType {
+    return this.skip(this.it.seek(t));
+  }
+
+  atT(): number {
+    return this.it.atT();
+  }
+
+  atF(): number {
+    return this.it.atF();
+  }
+
+  err(): Error | undefined {
+    return this.it.err();
+  }
+}

@@ -1,0 +1,21 @@
+// Public face of libs/tsdb: a Prometheus-compatible TSDB (chunks, head, WAL, blocks, DB).
+export { DB, HOUR, MergeQuerier, headChunkSeries } from './db.ts';
+export type { DBOptions } from './db.ts';
+export { Head, TxnSamples } from './head/head.ts';
+export type { HeadOptions, HeadStats, HeadLog } from './head/head.ts';
+export { Block, writeBlock, chunksFromSamples, clampChunks } from './block.ts';
+export type { ChunkSeriesEntry, WriteBlockOptions } from './block.ts';
+export { ChunkSeries, ChunksIterator } from './chunk_series.ts';
+export type { TimedChunk } from './chunk_series.ts';
+export { postingsForMatchers } from './postings_for_matchers.ts';
+export type { PostingsIndex } from './postings_for_matchers.ts';
+export { XORChunk, Encoding, chunkFromBytes } from './chunkenc/index.ts';
+export type { Chunk, ChunkAppender } from './chunkenc/index.ts';
+export { ChunkReader, ChunkWriter, scanSegmentFile, listSegmentFiles } from './chunks/index.ts';
+export type { ChunkMeta } from './chunks/index.ts';
+export { IndexReader, IndexWriter } from './index/index.ts';
+export { readMeta, writeMeta, newULID, ulidTime, isULID } from './meta/index.ts';
+export type { BlockMeta, ThanosMeta } from './meta/index.ts';
+export { readTombstones } from './tombstones/index.ts';
+export { WAL } from './wal/index.ts';
+export type { FsyncPolicy } from './wal/index.ts';

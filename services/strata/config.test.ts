@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, fieldsOf, renderConfig } from '../../libs/services/index.ts';
@@ -91,5 +92,15 @@ describe('strata config', () => {
     assert.equal(doc.blocks_storage.s3.secret_access_key, '********');
     const back = load([], text.replace('"********"', 'hunter2').replace('********', 'hunter2'));
     assert.deepEqual(back, c);
+  });
+});
+
+describe('deploy/strata.example.yaml', () => {
+  it('loads, and lists exactly the defaults', () => {
+    const text = readFileSync(new URL('../../deploy/strata.example.yaml', import.meta.url), 'utf8');
+    const c = loadStrataConfig({ argv: ['--config.file=example.yaml'], env: {}, readFile: () => text });
+    assert.deepEqual(c, load([]));
+    // Every key of the schema appears in the example, so that it documents them all.
+    for (const f of fieldsOf(configSchema)) assert.match(text, new RegExp(`^\\s*${f.path.at(-1)}:`, 'm'), f.flag);
   });
 });

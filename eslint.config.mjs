@@ -1,0 +1,46 @@
+// Lint: type-aware checks for promise mistakes, no import cycles, and library/service boundaries
+// (ARCHITECTURE.md section 3). Kept to rules that catch bugs, so that it stays fast.
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+import local from './scripts/eslint-rules/boundaries.mjs';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', '.tmp/**', '**/*.d.ts', 'proto/gen/**'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    plugins: { '@typescript-eslint': tseslint.plugin, 'import-x': importX, local },
+    settings: {
+      // Imports carry explicit .ts extensions, so plain node resolution finds the files.
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.mjs', '.js', '.json'] })],
+      'import-x/extensions': ['.ts', '.mjs', '.js'],
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          // node:test runs suites and tests itself; their returned promises need no handling.
+          allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
+        },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-self-import': 'error',
+      'local/boundaries': ['error', { entryPoints: ['libs/tsdb/encoding/index.ts'] }],
+    },
+  },
+  {
+    files: ['**/*.mjs'],
+    // bin/strata.mjs is the entry point: it loads services/strata/main.ts by design.
+    ignores: ['bin/**'],
+    plugins: { local },
+    rules: {
+      'local/boundaries': ['error', { entryPoints: ['libs/tsdb/encoding/index.ts'] }],
+    },
+  },
+);

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { nopLogger } from '../../libs/log/index.ts';
+import { ModuleManager } from '../../libs/services/index.ts';
+import { loadStrataConfig } from './config.ts';
+import type { StrataContext, StrataModule } from './modules.ts';
+import { MODULES, TARGETS, TargetError, provided, resolveTargets } from './modules.ts';
+
+const fake = (name: string): StrataModule => ({ name, deps: ['server'], init: () => undefined });
+
+describe('resolveTargets', () => {
+  it('runs only the modules that exist for all, always with the server', () => {
+    assert.deepEqual(resolveTargets(['all']), ['server']);
+    assert.deepEqual(resolveTargets(['all'], [...MODULES, fake('ingester'), fake('agent')]), ['server', 'ingester']);
+  });
+
+  it('refuses a target whose modules are not written yet', () => {
+    assert.throws(() => resolveTargets(['ruler']), (err: unknown) =>
+      err instanceof TargetError && err.message === 'target "ruler" is not available yet in this version');
+    assert.throws(() => resolveTargets(['write'], [...MODULES, fake('ingester')]),
+      /^TargetError: target "write" is not available yet in this version \(missing: distributor\)$/);
+  });
+
+  it('names the valid targets for an unknown one', () => {
+    assert.throws(() => resolveTargets(['injester']), (err: unknown) =>
+      err instanceof TargetError && err.message.startsWith('unknown target "injester" (valid targets: all, write, read, backend,'));
+  });
+
+  it('expands group targets and de-duplicates', () => {
+    const mods = [...MODULES, fake('distributor'), fake('ingester'), fake('querier'), fake('query-frontend')];
+    assert.deepEqual(resolveTargets(['write', 'ingester', 'read'], mods), ['server', 'distributor', 'ingester', 'query-frontend', 'querier']);
+  });
+
+  it('keeps agent out of all', () => {
+    assert.ok(!TARGETS.all?.includes('agent'));
+  });
+});
+
+describe('strata modules', () => {
+  it('form a valid graph and serve /ready, /metrics and a masked /config', async () => {
+    const config = loadStrataConfig({
+      argv: ['--server.http-listen-address=127.0.0.1', '--server.http-listen-port=0', '--blocks-storage.s3.secret-access-key=hunter2'],
+      env: {},
+    });
+    const manager = new ModuleManager(MODULES);
+    const ctx: StrataContext = {
+      config, logger: nopLogger, build: { version: 'v', revision: 'r', branch: 'b' }, readiness: () => manager.readiness(),
+    };
+    await manager.start(resolveTargets(config.target), ctx);
+    try {
+      const port = provided(ctx.server, 'server').address()?.port;
+      const get = (p: string) => fetch(`http://127.0.0.1:${port}${p}`, { signal: AbortSignal.timeout(5000) });
+      assert.equal((await get('/ready')).status, 200);
+      assert.match(await (await get('/metrics')).text(), /^strata_build_info\{/m);
+      const res = await get('/config');
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.ok(!text.includes('hunter2'));
+      const doc = parseYaml(text) as { blocks_storage: { s3: { secret_access_key: string } }; server: { http_listen_port: number } };
+      assert.equal(doc.blocks_storage.s3.secret_access_key, '********');
+      assert.equal(doc.server.http_listen_port, 0);
+      const diff = parseYaml(await (await get('/config?mode=diff')).text()) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(diff).sort(), ['blocks_storage', 'server']);
+      assert.equal((await get('/config?mode=bogus')).status, 400);
+    } finally {
+      await manager.stop();
+    }
+  });
+
+  it('provided() explains a missing dependency', () => {
+    assert.throws(() => provided(undefined, 'metrics registry'), /metrics registry is not initialised/);
+  });
+});

@@ -1,6 +1,15 @@
 // Float parsing and formatting with Go's strconv semantics, as the Prometheus text parsers use them.
 // Parsing works on bytes so the hot path (short decimal values) allocates nothing.
 
+/** Prometheus' value.NormalNaN (0x7ff8000000000001): the NaN its parsers return for any NaN input. */
+export const NORMAL_NAN: number = (() => {
+  const f = new Float64Array(1);
+  const u = new Uint32Array(f.buffer);
+  u[0] = 1;
+  u[1] = 0x7ff80000;
+  return f[0]!;
+})();
+
 /** Why the last `parseFloatBytes` call failed; `FloatError.None` on success. */
 export const FloatError = { None: 0, Syntax: 1, Range: 2, Unsupported: 3 } as const;
 export type FloatError = (typeof FloatError)[keyof typeof FloatError];

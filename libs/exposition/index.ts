@@ -3,4 +3,4 @@ export { EntryType, ExpositionParser, ParseError } from './parser.ts';
 export type { ExpositionFormat, Exemplar, MetricType, ParserOptions } from './parser.ts';
 export { readOpenMetricsSamples } from './backfill.ts';
 export type { OpenMetricsSummary } from './backfill.ts';
-export { formatGoFloat, formatOpenMetricsFloat } from './float.ts';
+export { NORMAL_NAN, formatGoFloat, formatOpenMetricsFloat } from './float.ts';

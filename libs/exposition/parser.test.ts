@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EntryType, ExpositionParser, ParseError } from './index.ts';
+import { EntryType, ExpositionParser, NORMAL_NAN, ParseError } from './index.ts';
+import { float64Bits, isStaleNaN, sameFloatBits } from '../model/index.ts';
 import { parseAll, parseErrorOf } from './testutil.ts';
 import type { ExpositionFormat } from './index.ts';
 
@@ -459,5 +460,18 @@ describe('ParseError', () => {
 
   it('rejects an unknown format name', () => {
     assert.throws(() => new ExpositionParser('', 'json' as ExpositionFormat), /unknown exposition format/);
+  });
+});
+
+describe('NaN', () => {
+  it('reads every NaN as Prometheus value.NormalNaN, never the stale marker', () => {
+    for (const format of ['openmetrics', 'prometheus'] as const) {
+      const p = new ExpositionParser('a NaN 1 # {x="y"} nan\n# EOF\n'.replace(' # {x="y"} nan', format === 'openmetrics' ? ' # {x="y"} nan' : ''), format);
+      p.next();
+      assert.ok(sameFloatBits(p.value(), NORMAL_NAN));
+      assert.ok(!isStaleNaN(p.value()));
+      if (format === 'openmetrics') assert.ok(sameFloatBits(p.exemplar()!.value, NORMAL_NAN));
+    }
+    assert.deepEqual(float64Bits(NORMAL_NAN), [0x7ff80000, 1]);
   });
 });

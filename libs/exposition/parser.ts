@@ -6,7 +6,7 @@
 // writes, are listed in README.md.
 
 import { Labels, compareStrings } from '../model/index.ts';
-import { FloatError, floatErrorText, formatOpenMetricsFloat, lastFloatError, parseFloatBytes, parseFloatString } from './float.ts';
+import { FloatError, NORMAL_NAN, floatErrorText, formatOpenMetricsFloat, lastFloatError, parseFloatBytes, parseFloatString } from './float.ts';
 import { validUtf8 } from './utf8.ts';
 
 /** What `next()` found. */
@@ -89,6 +89,11 @@ const CLASS = (() => {
 // Flags of a decoded span.
 const F_ESC = 1; // contains a backslash: unescape
 const F_HI = 2; // contains bytes >= 0x80: decode as UTF-8
+
+// Shared cache of decoded ASCII strings (direct-mapped, so bounded and never stale).
+const INTERN_MASK = 4095;
+const INTERN_MAX_LEN = 64;
+const internTable: (string | undefined)[] = new Array<string | undefined>(INTERN_MASK + 1).fill(undefined);
 
 const STRIDE = 6; // per label: name start, end, flags, value start, end, flags
 const MAX_MS = Number.MAX_SAFE_INTEGER;
@@ -176,7 +181,6 @@ export class ExpositionParser {
   // Scratch for labels().
   private readonly sNames: string[] = [];
   private readonly sValues: string[] = [];
-  private readonly sOrder: number[] = [];
 
   constructor(input: Uint8Array | string, format: ExpositionFormat, options: ParserOptions = {}) {
     if (format !== 'openmetrics' && format !== 'prometheus') throw new Error(`unknown exposition format "${String(format)}"`);
@@ -216,10 +220,8 @@ export class ExpositionParser {
   labels(): Labels {
     const names = this.sNames;
     const values = this.sValues;
-    names.length = 0;
-    values.length = 0;
-    names.push('__name__');
-    values.push(this.decode(this.nameS, this.nameE, this.nameF));
+    names[0] = '__name__';
+    values[0] = this.decode(this.nameS, this.nameE, this.nameF);
     const l = this.lbl;
     // le/quantile values are normalised as Prometheus 3 does for classic histograms and summaries.
     const norm = this.mtype === 'histogram' ? 'le' : this.mtype === 'summary' ? 'quantile' : '';
@@ -228,10 +230,10 @@ export class ExpositionParser {
       const name = this.decode(l[o]!, l[o + 1]!, l[o + 2]!);
       let value = this.decode(l[o + 3]!, l[o + 4]!, l[o + 5]!);
       if (name === norm) value = normalizeFloatLabel(value);
-      names.push(name);
-      values.push(value);
+      names[i + 1] = name;
+      values[i + 1] = value;
     }
-    return this.buildLabels(names, values);
+    return this.buildLabels(this.nLbl + 1);
   }
 
   /** Sample value; NaN, +Inf and -Inf as Prometheus reads them. */
@@ -249,15 +251,13 @@ export class ExpositionParser {
     if (!this.hasEx) return undefined;
     const names = this.sNames;
     const values = this.sValues;
-    names.length = 0;
-    values.length = 0;
     const l = this.exLbl;
     for (let i = 0; i < this.nExLbl; i++) {
       const o = i * STRIDE;
-      names.push(this.decode(l[o]!, l[o + 1]!, l[o + 2]!));
-      values.push(this.decode(l[o + 3]!, l[o + 4]!, l[o + 5]!));
+      names[i] = this.decode(l[o]!, l[o + 1]!, l[o + 2]!);
+      values[i] = this.decode(l[o + 3]!, l[o + 4]!, l[o + 5]!);
     }
-    const labels = this.buildLabels(names, values);
+    const labels = this.buildLabels(this.nExLbl);
     return this.exHasTs ? { labels, value: this.exVal, timestamp: this.exTs } : { labels, value: this.exVal };
   }
 
@@ -807,7 +807,8 @@ export class ExpositionParser {
   private parseValue(s: number, e: number, what: string): number {
     const v = parseFloatBytes(this.b, s, e);
     if (lastFloatError !== FloatError.None) throw this.err(s, `parsing ${what} ${this.quote(s, e)}: ${floatErrorText(lastFloatError)}`);
-    return v;
+    // Like Prometheus, every NaN read is value.NormalNaN (never the stale marker).
+    return v === v ? v : NORMAL_NAN;
   }
 
   private matchWord(p: number, w: string): boolean {
@@ -819,9 +820,26 @@ export class ExpositionParser {
 
   // Decodes a name or label value span, unescaping \\, \" and \n.
   private decode(s: number, e: number, f: number): string {
-    if (f === 0) return this.b.latin1Slice(s, e);
+    if (f === 0) return e - s <= INTERN_MAX_LEN ? this.intern(s, e) : this.b.latin1Slice(s, e);
     const raw = f & F_HI ? this.b.utf8Slice(s, e) : this.b.latin1Slice(s, e);
     return f & F_ESC ? unescapeLabelValue(raw) : raw;
+  }
+
+  // Label names and values repeat across series and scrapes: reuse the string when the bytes match.
+  private intern(s: number, e: number): string {
+    const b = this.b;
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    const slot = (h ^ (h >>> 15)) & INTERN_MASK;
+    const cached = internTable[slot];
+    if (cached !== undefined && cached.length === e - s) {
+      let i = 0;
+      while (i < cached.length && cached.charCodeAt(i) === b[s + i]) i++;
+      if (i === cached.length) return cached;
+    }
+    const str = b.latin1Slice(s, e);
+    internTable[slot] = str;
+    return str;
   }
 
   private decodeRaw(s: number, e: number, f: number): string {
@@ -832,27 +850,27 @@ export class ExpositionParser {
     return this.b.toString('utf8', s, e);
   }
 
-  private buildLabels(names: string[], values: string[]): Labels {
-    const k = names.length;
-    const order = this.sOrder;
-    order.length = k;
-    for (let i = 0; i < k; i++) order[i] = i;
-    // Insertion sort: label sets are small.
+  // Sorts the first k scratch pairs by name and builds Labels, dropping empty values.
+  private buildLabels(k: number): Labels {
+    const names = this.sNames;
+    const values = this.sValues;
+    // Insertion sort: label sets are small and usually nearly sorted already.
     for (let i = 1; i < k; i++) {
-      const x = order[i]!;
-      const xn = names[x]!;
+      const xn = names[i]!;
+      const xv = values[i]!;
       let j = i - 1;
-      while (j >= 0 && compareStrings(names[order[j]!]!, xn) > 0) {
-        order[j + 1] = order[j]!;
+      while (j >= 0 && compareStrings(names[j]!, xn) > 0) {
+        names[j + 1] = names[j]!;
+        values[j + 1] = values[j]!;
         j--;
       }
-      order[j + 1] = x;
+      names[j + 1] = xn;
+      values[j + 1] = xv;
     }
     const flat: string[] = [];
     for (let i = 0; i < k; i++) {
-      const x = order[i]!;
-      if (i > 0 && names[x] === names[order[i - 1]!]) throw this.err(this.start, `duplicate label name ${JSON.stringify(names[x])}`);
-      if (values[x] !== '') flat.push(names[x]!, values[x]!);
+      if (i > 0 && names[i] === names[i - 1]) throw this.err(this.start, `duplicate label name ${JSON.stringify(names[i])}`);
+      if (values[i] !== '') flat.push(names[i]!, values[i]!);
     }
     return Labels.fromSortedFlat(flat);
   }
@@ -904,9 +922,18 @@ function unescapeLabelValue(s: string): string {
 }
 
 // Prometheus 3 rewrites le/quantile values that parse as floats in OpenMetrics form ("1" -> "1.0").
+// Bucket bounds and quantiles come from a small set, so results are cached.
+const normalized = new Map<string, string>();
+
 function normalizeFloatLabel(v: string): string {
-  const f = parseFloatString(v, false);
-  return lastFloatError === FloatError.None ? formatOpenMetricsFloat(f) : v;
+  let out = normalized.get(v);
+  if (out === undefined) {
+    const f = parseFloatString(v, false);
+    out = lastFloatError === FloatError.None ? formatOpenMetricsFloat(f) : v;
+    if (normalized.size >= 4096) normalized.clear();
+    normalized.set(v, out);
+  }
+  return out;
 }
 
 // Exact milliseconds of a plain decimal `[+-]digits[.digits]`, truncated below the millisecond;

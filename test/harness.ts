@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = new URL('..', import.meta.url).pathname;
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const STRATA_BIN = join(REPO_ROOT, 'bin', 'strata.mjs');
 
 export interface Exit {
@@ -76,12 +77,17 @@ export async function startStrata(args: readonly string[] = [], opts: { timeoutM
   };
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`strata did not listen within ${opts.timeoutMs ?? 20000}ms\n${out}${err}`)), opts.timeoutMs ?? 20000);
+    let found = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      for (const line of out.split('\n')) {
+      if (found) return;
+      // Only complete lines: a chunk may end in the middle of one.
+      for (const line of out.split('\n').slice(0, -1)) {
         if (!line.includes('"server listening"')) continue;
+        found = true;
         clearTimeout(timer);
         resolve((JSON.parse(line) as { port: number }).port);
+        return;
       }
     });
     void exit.then((e) => {

@@ -3,3 +3,19 @@ export { Labels, LabelsBuilder, METRIC_NAME, compareLabels, compareStrings } fro
 export type { Label } from './labels.ts';
 export { STALE_NAN, STALE_NAN_BITS, isStaleNaN, float64Bits, float64FromBits, sameFloatBits } from './value.ts';
 export { Matcher, MatchType } from './matcher.ts';
+export { parseSeriesSelector, SelectorError } from './selector.ts';
+export { goQuote, formatLabels } from './quote.ts';
+export { FastRegexMatcher, RegexError, RegexErrorCode, RegexMatchKind, compileRegex, quoteMeta } from './regex.ts';
+export {
+  LabelsDiscardReason,
+  NameValidationScheme,
+  isValidLabelName,
+  isValidLabelNameFor,
+  isValidMetricName,
+  isValidMetricNameFor,
+  isValidUTF8,
+  isValidUTF8Name,
+  validateLabels,
+  validateLabelsDetailed,
+} from './validation.ts';
+export type { LabelsValidationFailure, ValidateLabelsOptions } from './validation.ts';

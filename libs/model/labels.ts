@@ -255,7 +255,9 @@ function hashInto(flat: readonly string[], out: Uint32Array): void {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995);
       h2 ^= h2 >>> 15;
     }
-    // 0xff separates strings so ("ab","c") and ("a","bc") differ; it is not a valid UTF-16 unit on its own.
+    // 0xffff separates strings so ("ab","c") and ("a","bc") differ. U+FFFF is a noncharacter, so only
+    // strings containing it can collide structurally (("a\uffff","b") and ("a","\uffffb")); a hash
+    // collision must be tolerated by every user anyway.
     h1 = Math.imul(h1 ^ 0xffff, 0x01000193);
     h2 = Math.imul(h2 ^ 0xffff, 0x5bd1e995);
     h2 ^= h2 >>> 15;

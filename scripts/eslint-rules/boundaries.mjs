@@ -1,7 +1,9 @@
 // Local ESLint rule: code outside a library or service may import only its public face.
-//   libs/<x>/…      from outside libs/<x>/:     only libs/<x>/index.ts (plus options.entryPoints)
+//   libs/<x>/…      from outside libs/<x>/:     only libs/<x>/index.ts, or its acceptance suite
+//                                               libs/<x>/testing.ts (plus options.entryPoints)
 //   services/<x>/…  from outside services/<x>/: only services/<x>/index.ts or client.ts
 //   libs never import services.
+// Benchmarks (*.bench.ts) are entry points, not internals: the bench runner may import them.
 import path from 'node:path';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
@@ -42,8 +44,8 @@ export const boundaries = {
         return;
       }
       if (from.kind === to.kind && from.name === to.name) return;
-      const allowed = to.kind === 'libs' ? ['index.ts'] : ['index.ts', 'client.ts'];
-      if (allowed.includes(to.rest) || entryPoints.has(to.rel)) return;
+      const allowed = to.kind === 'libs' ? ['index.ts', 'testing.ts'] : ['index.ts', 'client.ts'];
+      if (allowed.includes(to.rest) || entryPoints.has(to.rel) || to.rest.endsWith('.bench.ts')) return;
       context.report({
         node,
         messageId: 'internal',

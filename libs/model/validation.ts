@@ -136,7 +136,7 @@ export function validateLabelsDetailed(
       return fail(
         LabelsDiscardReason.InvalidLabelValue,
         'label-value-invalid',
-        `received a series with invalid value in label '${truncate(name, 200)}': '${truncate(value, 200)}' metric: '${truncate(metricName ?? '', 200)}'`,
+        `received a series with invalid value in label '${truncate(name, 200)}': '${truncate(toValidUTF8(value), 200)}' metric: '${truncate(metricName ?? '', 200)}'`,
       );
     }
     if (i >= 2) {
@@ -167,6 +167,11 @@ export function validateLabels(labels: Labels | readonly string[], opts?: Valida
 
 function fail(reason: LabelsDiscardReason, id: string, msg: string): LabelsValidationFailure {
   return { reason, message: `${msg} (err-mimir-${id})` };
+}
+
+/** Go's strings.ToValidUTF8(s, ""): drops what has no UTF-8 encoding (lone surrogates). */
+function toValidUTF8(s: string): string {
+  return isValidUTF8(s) ? s : s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '');
 }
 
 /** Go's `%.200s`: at most n code points. */

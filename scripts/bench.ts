@@ -1,0 +1,42 @@
+// `npm run bench`: every benchmark next to a hot path, in one run, with Prometheus' figures from
+// the same run where a reference exists (promtool for block size). Prints a table and writes
+// .tmp/bench.json. Run with --expose-gc for memory figures (npm run bench does).
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { runXorBench } from '../libs/tsdb/chunkenc/xor.bench.ts';
+import { runWalBench } from '../libs/tsdb/wal/wal.bench.ts';
+import { runParserBench } from '../libs/exposition/parser.bench.ts';
+import { runHeadBench, runBlockBytesBench, runBlockSelectBench } from '../libs/tsdb/bench/tsdb.bench.ts';
+
+interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  reference?: number;
+}
+
+const quick = process.argv.includes('--quick');
+const rows: Row[] = [];
+const sections: [string, () => Promise<Row[]> | Row[]][] = [
+  ['head', () => runHeadBench(quick ? { series: 20_000 } : {})],
+  ['block size', () => runBlockBytesBench(quick ? { series: 500 } : {})],
+  ['block select', () => runBlockSelectBench(quick ? { series: 2_000 } : {})],
+  ['xor chunks', () => runXorBench()],
+  ['wal', () => runWalBench({ seconds: quick ? 1 : 3 })],
+  ['exposition parser', () => runParserBench()],
+];
+for (const [section, run] of sections) {
+  process.stderr.write(`running ${section}...\n`);
+  for (const r of await run()) rows.push(r);
+}
+
+const fmt = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : String(v));
+const width = Math.max(...rows.map((r) => r.name.length));
+console.log(`${'benchmark'.padEnd(width)}  ${'strata'.padStart(14)}  unit            prometheus   ratio`);
+for (const r of rows) {
+  const ref = r.reference !== undefined ? fmt(r.reference).padStart(10) : ''.padStart(10);
+  const ratio = r.reference !== undefined ? (r.value / r.reference).toFixed(2).padStart(7) : '';
+  console.log(`${r.name.padEnd(width)}  ${fmt(r.value).padStart(14)}  ${r.unit.padEnd(14)}  ${ref} ${ratio}`);
+}
+mkdirSync('.tmp', { recursive: true });
+writeFileSync('.tmp/bench.json', JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));

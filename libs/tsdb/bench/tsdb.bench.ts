@@ -25,10 +25,12 @@ const exec = promisify(execFile);
 const T0 = 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000);
 const gc = (globalThis as { gc?: () => void }).gc;
 
+/** JS heap plus ArrayBuffer backing stores (chunk buffers over 64 bytes live outside the heap). */
 function heapUsed(): number {
   gc?.();
   gc?.();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 /** Fills a DB's head with `samples` scrapes of the series; one commit per host scrape (~415 samples). */
@@ -79,7 +81,7 @@ export async function runHeadBench(opts: { series?: number; samples?: number } =
     const results: BenchResult[] = [
       { name: `head append, ${n} series x ${samples} samples, WAL on (fsync off)`, value: Math.round(appended / (appendMs / 1000)), unit: 'samples/s' },
       { name: 'head append CPU per sample', value: +(((cpu.user + cpu.system) / (appended + n)) * 1000).toFixed(1), unit: 'ns/sample' },
-      { name: 'head memory per active series (JS heap, incl. labels)', value: Math.round((after - before) / n), unit: 'bytes' },
+      { name: 'head memory per active series (JS heap + buffers, incl. labels)', value: Math.round((after - before) / n), unit: 'bytes' },
       { name: 'head memory per active series (RSS delta)', value: Math.round((rssAfter - rssBefore) / n), unit: 'bytes' },
     ];
     await db.close();

@@ -1,5 +1,6 @@
 // Parses a series selector (`metric{a="b", c=~"d"}`, `{"utf8.name", x!="y"}`) into matchers.
 // Used by tools and APIs that take `match[]`; the PromQL parser handles selectors inside queries.
+// Like Prometheus' ParseMetricSelector, it does not require a non-empty matcher: callers decide.
 
 import { METRIC_NAME } from './labels.ts';
 import { Matcher, MatchType } from './matcher.ts';
@@ -60,7 +61,6 @@ class SelectorParser {
     this.ws();
     if (this.i < this.s.length) this.fail(`unexpected character "${this.s[this.i]}"`);
     if (out.length === 0) this.fail('vector selector must contain at least one matcher');
-    if (out.every((m) => m.matches(''))) this.fail('vector selector must contain at least one non-empty matcher');
     return out;
   }
 

@@ -140,12 +140,18 @@ test('crash safety: every commit acknowledged before SIGKILL is there after rest
     // Each round restarts on the same directory: replay, then continue appending after the last time.
     const child = spawn(process.execPath, ['--import', 'tsx', script, dir, '50'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const killAfter = 1500 + Math.floor(Math.random() * 1500);
+    // Kill at a random moment once the child is committing (startup and replay take a while).
+    let killTimer: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (killTimer === undefined && out.split('\n').length > 20) {
+        killTimer = setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 500));
+      }
+    });
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 60_000);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), killAfter);
       child.on('exit', () => {
-        clearTimeout(timer);
+        clearTimeout(deadline);
         resolve();
       });
       child.on('error', reject);

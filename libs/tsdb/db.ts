@@ -40,6 +40,8 @@ export interface DBOptions {
 export class DB implements Queryable, Appendable {
   private blockList: Block[] = [];
   private compacting: Promise<void> | undefined;
+  // Block cuts run one at a time (explicit calls and background ones alike).
+  private cutQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   private constructor(
@@ -105,8 +107,18 @@ export class DB implements Queryable, Appendable {
       .finally(() => (this.compacting = undefined));
   }
 
+  private serialized(fn: () => Promise<void>): Promise<void> {
+    const run = this.cutQueue.then(fn);
+    this.cutQueue = run.catch(() => undefined);
+    return run;
+  }
+
   /** Cuts blocks from the head while it is compactable, then applies retention. */
-  async compact(): Promise<void> {
+  compact(): Promise<void> {
+    return this.serialized(() => this.compactNow());
+  }
+
+  private async compactNow(): Promise<void> {
     while (this.compactable()) {
       const mint = Math.floor(this.head.minTime / this.opts.blockRange) * this.opts.blockRange;
       await this.cutBlock(mint, mint + this.opts.blockRange);
@@ -115,8 +127,11 @@ export class DB implements Queryable, Appendable {
   }
 
   /** Writes everything in the head into blocks (aligned to the block range) and empties it. */
-  async flush(): Promise<void> {
-    if (this.compacting) await this.compacting;
+  flush(): Promise<void> {
+    return this.serialized(() => this.flushNow());
+  }
+
+  private async flushNow(): Promise<void> {
     while (!this.head.isEmpty()) {
       const mint = Math.floor(this.head.minTime / this.opts.blockRange) * this.opts.blockRange;
       await this.cutBlock(mint, Math.min(mint + this.opts.blockRange, this.head.maxTime + 1));

@@ -123,7 +123,9 @@ export async function runBlockBytesBench(opts: { series?: number } = {}): Promis
     const q = db.head.querier(-Infinity, Infinity);
     for await (const s of q.select(true, undefined, [new Matcher(MatchType.Regexp, '__name__', '.+')])) {
       const name = s.labels.metricName();
-      const rest = s.labels.without('__name__').toString();
+      const parts: string[] = [];
+      s.labels.forEach((n, v) => n !== '__name__' && parts.push(`${n}=${JSON.stringify(v)}`));
+      const rest = `{${parts.join(',')}}`; // OpenMetrics allows no spaces in label sets
       const it = s.iterator();
       while (it.next() !== ValueType.None) lines.push(`${name}${rest} ${it.atF()} ${(it.atT() / 1000).toFixed(3)}`);
     }
@@ -139,8 +141,9 @@ export async function runBlockBytesBench(opts: { series?: number } = {}): Promis
         count += m.stats.numSamples;
       }
       reference = bytes / count;
-    } catch {
-      reference = undefined; // promtool not installed
+    } catch (e) {
+      process.stderr.write(`promtool reference skipped: ${(e as Error).message}\n`);
+      reference = undefined;
     }
     await db.close();
     return [

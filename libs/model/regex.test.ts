@@ -410,3 +410,18 @@ test('inverse matches the complement', () => {
     for (const s of ['', 'a', 'abc', 'b', 'a.*']) assert.equal(inv.matches(s), !m.matches(s));
   }
 });
+
+test("Go's nesting and size limits, including the ones hit only by Prometheus' ^(?s:…)$ wrapper", () => {
+  const nest = (n: number) => '('.repeat(n) + 'a' + ')'.repeat(n);
+  assert.throws(() => compileRegex(nest(1000)), { message: `error parsing regexp: expression nests too deeply: \`${nest(1000)}\`` });
+  assert.throws(() => compileRegex(nest(999)), { message: `error parsing regexp: expression nests too deeply: \`^(?s:${nest(999)})$\`` });
+  assert.ok(compileRegex(nest(998)).test('a'));
+  assert.ok(compileRegex('x' + nest(998)).test('xa')); // a concatenation merges into the wrapper's
+  // Non-capturing groups add no depth in Go; deep ones must not overflow our stack either.
+  assert.ok(compileRegex('(?:'.repeat(5000) + 'a' + ')'.repeat(5000)).test('a'));
+  // Size: 3355443 instructions at most (128 MiB / 40 bytes).
+  const big = (r: number) => 'b'.repeat(r) + 'c{1000}'.repeat(3355);
+  assert.doesNotThrow(() => new FastRegexMatcher(big(441)));
+  assert.throws(() => new FastRegexMatcher(big(442)), { message: `error parsing regexp: expression too large: \`^(?s:${big(442)})$\`` });
+  assert.throws(() => new FastRegexMatcher(big(444)), { message: `error parsing regexp: expression too large: \`${big(444)}\`` });
+});

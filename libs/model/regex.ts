@@ -273,7 +273,13 @@ class Parser {
     if (this.frames.length > 1) throw new RegexError(RegexErrorCode.MissingParen, s);
     const root = finishFrame(this.frames[0]!);
     checkHeight(root, s);
-    checkSize(root, s);
+    checkSize(root, s, 0);
+    // Prometheus then compiles `^(?s:<re>)$`, one level deeper unless <re> is a concatenation (which
+    // merges into the outer one) and two instructions larger; Go names that wrapped text in the
+    // error. We show `src` where Go shows its re-serialisation of the tree (identical for plain patterns).
+    const wrapped = `^(?s:${s})$`;
+    if (root.op !== 'concat' && heightOf(root) >= MAX_HEIGHT) throw new RegexError(RegexErrorCode.NestingDepth, wrapped);
+    checkSize(root, wrapped, 2);
     return root;
   }
 
@@ -769,7 +775,7 @@ function checkHeight(n: Node, src: string): void {
 }
 
 /** Go's program-size limit, on the finished tree (Go checks while building it; see REGEX.md). */
-function checkSize(root: Node, src: string): void {
+function checkSize(root: Node, src: string, extra: number): void {
   const size = (n: Node): number => {
     let sz: number;
     switch (n.op) {
@@ -800,7 +806,7 @@ function checkSize(root: Node, src: string): void {
     }
     return Math.max(1, sz);
   };
-  if (size(root) > MAX_SIZE) throw new RegexError(RegexErrorCode.Large, src);
+  if (size(root) + extra > MAX_SIZE) throw new RegexError(RegexErrorCode.Large, src);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ export const AppendErrorCode = {
   OutOfBounds: 'out_of_bounds',
   DuplicateSampleForTimestamp: 'duplicate_sample_for_timestamp',
   TooOldSample: 'too_old_sample',
+  InvalidLabels: 'invalid_labels',
 } as const;
 export type AppendErrorCode = (typeof AppendErrorCode)[keyof typeof AppendErrorCode];
 
@@ -15,13 +16,18 @@ const MESSAGES: Record<AppendErrorCode, string> = {
   out_of_bounds: 'out of bounds',
   duplicate_sample_for_timestamp: 'duplicate sample for timestamp',
   too_old_sample: 'too old sample',
+  invalid_labels: 'invalid labels',
 };
 
 export class AppendError extends Error {
   override readonly name = 'AppendError';
 
-  constructor(readonly code: AppendErrorCode) {
-    super(MESSAGES[code]);
+  /** `detail` replaces the standard message (used for label problems, which name the label). */
+  constructor(
+    readonly code: AppendErrorCode,
+    detail?: string,
+  ) {
+    super(detail ?? MESSAGES[code]);
   }
 }
 

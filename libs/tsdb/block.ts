@@ -131,6 +131,31 @@ export function chunksFromSamples(ts: ArrayLike<number>, vs: Float64Array, sampl
 }
 
 /**
+ * Adapts a label-sorted SeriesSet (any Queryable's output) for `writeBlock`: each series' samples
+ * are re-encoded into XOR chunks of up to `samplesPerChunk` samples.
+ */
+export async function* chunkSeriesFromSeriesSet(set: SeriesSet, samplesPerChunk = 120): AsyncIterable<ChunkSeriesEntry> {
+  let ts: number[] = [];
+  let vs = new Float64Array(1024);
+  for await (const s of set) {
+    ts = [];
+    const it = s.iterator();
+    while (it.next() !== ValueType.None) {
+      if (ts.length === vs.length) {
+        const grown = new Float64Array(vs.length * 2);
+        grown.set(vs);
+        vs = grown;
+      }
+      vs[ts.length] = it.atF();
+      ts.push(it.atT());
+    }
+    const err = it.err();
+    if (err) throw err;
+    if (ts.length > 0) yield { labels: s.labels, chunks: chunksFromSamples(ts, vs.subarray(0, ts.length), samplesPerChunk) };
+  }
+}
+
+/**
  * Restricts chunks to [mint, maxt] (inclusive): chunks inside are reused as they are, chunks
  * straddling a bound are re-encoded with only the samples inside.
  */

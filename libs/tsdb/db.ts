@@ -59,7 +59,8 @@ export class DB implements Queryable, Appendable {
       walFsync: options.walFsync ?? 'never',
       samplesPerChunk: options.samplesPerChunk ?? 120,
       autoCompact: options.autoCompact ?? true,
-      thanos: options.thanos,
+      // Blocks carry a thanos section so object-storage tooling can group them; callers add labels.
+      thanos: options.thanos ?? { labels: {}, downsample: { resolution: 0 }, source: 'head' },
       logger: options.logger ?? nopLogger,
     };
     mkdirSync(dir, { recursive: true });

@@ -123,3 +123,15 @@ test('truncate drops old chunks and empty series and rejects older samples', asy
   const c = head.appender();
   assert.throws(() => c.append(0, lbl('__name__', 'old'), 2 * HOUR - 1, 1), /out of bounds/);
 });
+
+test('series with empty, unsorted or duplicated labels are rejected with a reason', async () => {
+  const head = new Head({ chunkRange: 2 * HOUR });
+  const a = head.appender();
+  assert.throws(() => a.append(0, Labels.EMPTY, 1, 1), (e: unknown) => e instanceof AppendError && e.code === 'invalid_labels' && /empty labelset/.test(e.message));
+  assert.throws(() => a.append(0, Labels.fromSortedFlat(['b', '1', 'a', '2']), 1, 1), /not sorted: "b" before "a"/);
+  assert.throws(() => a.append(0, Labels.fromSortedFlat(['a', '1', 'a', '2']), 1, 1), /duplicate label name "a"/);
+  a.append(0, lbl('__name__', 'ok'), 1, 1);
+  await a.commit();
+  assert.equal(head.numSeries(), 1);
+  assert.equal(head.stats.rejected['invalid_labels'], 3);
+});

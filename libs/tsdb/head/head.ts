@@ -3,7 +3,7 @@
 
 import { Labels, compareLabels, compareStrings, sameFloatBits, type Matcher } from '../../model/index.ts';
 import {
-  errDuplicateSampleForTimestamp, errOutOfBounds, errOutOfOrderSample, AppendError, EMPTY_SERIES_SET, ListSeriesSet,
+  errDuplicateSampleForTimestamp, errOutOfBounds, errOutOfOrderSample, AppendError, AppendErrorCode, EMPTY_SERIES_SET, ListSeriesSet,
   type Appendable, type Appender, type Querier, type Queryable, type SelectHints, type Series, type SeriesRef,
   type SeriesSet,
 } from '../../storage/index.ts';
@@ -286,8 +286,16 @@ class HeadAppender implements Appender {
     }
     let s = ref !== 0 ? head.series(ref) : undefined;
     if (s === undefined) {
-      const r = head.getOrCreate(labels);
-      s = r.series;
+      s = head.getByLabels(labels);
+      if (s === undefined) {
+        const problem = labelsProblem(labels);
+        if (problem !== undefined) {
+          const err = new AppendError(AppendErrorCode.InvalidLabels, problem);
+          head.countRejected(err);
+          throw err;
+        }
+        s = head.getOrCreate(labels).series;
+      }
     }
     const pending = s.pendingTxn === this.txn;
     const lastT = pending ? s.pendingT : s.lastT;
@@ -336,6 +344,15 @@ class HeadAppender implements Appender {
   private clearPending(): void {
     for (const s of this.batch.series) if (s.pendingTxn === this.txn) s.pendingTxn = 0;
   }
+}
+
+/** Why a new series' labels cannot be stored (Prometheus' head rules), or undefined. */
+function labelsProblem(labels: Labels): string | undefined {
+  if (labels.isEmpty()) return 'empty labelset: invalid sample';
+  const flat = labels.toFlat();
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === '') return 'empty label name: invalid sample';
+  const reason = Labels.validateSorted(flat);
+  return reason === undefined ? undefined : `${reason}: invalid sample`;
 }
 
 class HeadQuerier implements Querier {

@@ -18,6 +18,11 @@ function die(message: string): never {
 
 export async function main(argv: readonly string[]): Promise<void> {
   if (argv[0] === 'tool') {
+    // `strata tool block dump … | head`: a closed pipe ends the tool quietly, like any Unix filter.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
     process.exitCode = await runTool(argv.slice(1));
     return;
   }

@@ -3,76 +3,141 @@
 // here allocates per sample and NaN payloads never pass through a JS double.
 
 /**
- * Storage of a bit stream being written. Chunks hold these fields themselves (one object per
- * chunk matters with 100k+ series), and the write functions below operate on any holder.
- * `count` is how many low bits of the last byte are still free, like Prometheus' bstream.
- */
-export interface BitSink {
-  stream: Uint8Array;
-  /** Bytes in use; `stream.length` is the capacity. */
-  len: number;
-  /** Free (still zero) low bits in `stream[len - 1]`, 0..7. */
-  count: number;
-}
-
-/**
  * Smallest capacity we allocate: a head chunk starts here and grows by doubling. 64 bytes is
  * also V8's limit for typed arrays stored on the JS heap, which are much cheaper to allocate.
  */
 export const MIN_STREAM_CAPACITY = 64;
 
-function grow(s: BitSink, extra: number): void {
-  let cap = s.stream.length < MIN_STREAM_CAPACITY ? MIN_STREAM_CAPACITY : s.stream.length * 2;
-  while (cap < s.len + extra) cap *= 2;
-  const nb = new Uint8Array(cap);
-  // Growth happens when full: copy without allocating a subarray view.
-  if (s.len === s.stream.length) nb.set(s.stream);
-  else for (let i = 0; i < s.len; i++) nb[i] = s.stream[i]!;
-  s.stream = nb;
-}
+/**
+ * An MSB-first bit writer. `count` is how many low bits of the last byte are still free, like
+ * Prometheus' bstream.
+ *
+ * Built for appending to many cold buffers in turn (the head appends one sample to each
+ * series' chunk): it never loads from the buffer, and stores a byte only once it is complete.
+ * The partial last byte lives in `cur` until `flush()`, so an append that stays within it (or
+ * writes only zeros, which the buffer already holds) touches no buffer memory at all. Bytes
+ * from `len` on are always zero.
+ *
+ * `put`/`putZeros` assume room was made with `ensure`; the `write*` functions below grow as
+ * they go and flush.
+ */
+export class BitWriter {
+  /** Backing buffer; its length is `cap`. */
+  stream: Uint8Array;
+  /** Capacity, kept here so that checking it does not touch the buffer object. */
+  cap: number;
+  /** Bytes in use, including the partial last byte. */
+  len: number;
+  /** Free (still zero) low bits in the last byte, 0..7. */
+  count = 0;
+  /** The partial last byte (when `count > 0`), not yet stored unless flushed. */
+  cur = 0;
 
-/** Makes room for `n` more whole bytes. */
-export function ensureBytes(s: BitSink, n: number): void {
-  if (s.len + n > s.stream.length) grow(s, n);
-}
-
-export function writeBit(s: BitSink, bit: number): void {
-  if (s.count === 0) {
-    if (s.len === s.stream.length) grow(s, 1);
-    s.stream[s.len++] = 0;
-    s.count = 8;
+  constructor(stream: Uint8Array, len: number) {
+    this.stream = stream;
+    this.cap = stream.length;
+    this.len = len;
   }
-  s.count--;
-  if (bit !== 0) s.stream[s.len - 1]! |= 1 << s.count;
+
+  /** Makes room for `n` more whole bytes. */
+  ensure(n: number): void {
+    if (this.len + n > this.cap) this.grow(n);
+  }
+
+  /** Reallocates with room for `extra` more bytes (at least doubling the capacity). */
+  grow(extra: number): void {
+    const old = this.stream;
+    let cap = this.cap < MIN_STREAM_CAPACITY ? MIN_STREAM_CAPACITY : this.cap * 2;
+    while (cap < this.len + extra) cap *= 2;
+    const nb = new Uint8Array(cap);
+    // Growth happens when (nearly) full: copy without allocating a subarray view.
+    if (this.len === this.cap) nb.set(old);
+    else for (let i = 0; i < this.len; i++) nb[i] = old[i]!;
+    this.stream = nb;
+    this.cap = cap;
+  }
+
+  /** Bytes needed to write `n` more bits. */
+  bytesFor(n: number): number {
+    return n > this.count ? (n - this.count + 7) >>> 3 : 0;
+  }
+
+  /** Writes the low `n` bits of `u`, MSB first. 1 <= n <= 32, and u < 2^n: no higher bits set. */
+  put(u: number, n: number): void {
+    let count = this.count;
+    if (n < count) {
+      count -= n;
+      this.cur |= u << count;
+      this.count = count;
+      return;
+    }
+    const s = this.stream;
+    let len = this.len;
+    n -= count;
+    if (count !== 0) s[len - 1] = this.cur | (u >>> n);
+    while (n >= 8) {
+      n -= 8;
+      s[len++] = u >>> n;
+    }
+    if (n !== 0) {
+      this.cur = (u << (8 - n)) & 0xff;
+      len++;
+    }
+    this.count = (8 - n) & 7;
+    this.len = len;
+  }
+
+  /** Writes `n` zero bits. */
+  putZeros(n: number): void {
+    const count = this.count;
+    if (n < count) {
+      this.count = count - n;
+      return;
+    }
+    if (count !== 0) this.stream[this.len - 1] = this.cur;
+    n -= count;
+    this.len += (n + 7) >>> 3;
+    this.cur = 0;
+    this.count = (8 - (n & 7)) & 7;
+  }
+
+  /** Stores the partial last byte, so that `stream[0:len]` is the complete data. */
+  flush(): void {
+    if (this.count !== 0) this.stream[this.len - 1] = this.cur;
+  }
+
+  /** The bytes written so far (a view; the last byte may be partial, zero padded). */
+  bytes(): Uint8Array {
+    this.flush();
+    return this.len === this.cap ? this.stream : this.stream.subarray(0, this.len);
+  }
+}
+
+/** A standalone bit stream writer (for tests and encodings that do not embed the fields). */
+export class BitStream extends BitWriter {
+  constructor(capacity = MIN_STREAM_CAPACITY) {
+    super(new Uint8Array(capacity), 0);
+  }
+}
+
+export function writeBit(s: BitWriter, bit: number): void {
+  writeBits(s, bit & 1, 1);
 }
 
 /** Writes the low `n` bits of `u` (0 <= n <= 32), most significant first. */
-export function writeBits(s: BitSink, u: number, n: number): void {
-  if (n < s.count) {
-    // Fits in the partial last byte (the common case for control bits).
-    s.count -= n;
-    s.stream[s.len - 1]! |= (u & ((1 << n) - 1)) << s.count;
-    return;
-  }
-  while (n > 0) {
-    if (s.count === 0) {
-      if (s.len === s.stream.length) grow(s, 1);
-      s.stream[s.len++] = 0;
-      s.count = 8;
-    }
-    const k = n < s.count ? n : s.count;
-    n -= k;
-    s.count -= k;
-    s.stream[s.len - 1]! |= ((u >>> n) & ((1 << k) - 1)) << s.count;
-  }
+export function writeBits(s: BitWriter, u: number, n: number): void {
+  if (n === 0) return;
+  s.ensure(s.bytesFor(n));
+  s.put(n === 32 ? u : u & ((1 << n) - 1), n);
+  s.flush();
 }
 
-export function writeByte(s: BitSink, b: number): void {
+export function writeByte(s: BitWriter, b: number): void {
   writeBits(s, b, 8);
 }
 
 /** Writes the low `n` bits (0 <= n <= 64) of the 64-bit value hi:lo. */
-export function writeBits64(s: BitSink, hi: number, lo: number, n: number): void {
+export function writeBits64(s: BitWriter, hi: number, lo: number, n: number): void {
   if (n > 32) {
     writeBits(s, hi, n - 32);
     writeBits(s, lo, 32);
@@ -82,7 +147,7 @@ export function writeBits64(s: BitSink, hi: number, lo: number, n: number): void
 }
 
 /** Go's binary.PutUvarint of the 64-bit value hi:lo (uint32 halves), one byte at a time. */
-export function writeUvarint64(s: BitSink, hi: number, lo: number): void {
+export function writeUvarint64(s: BitWriter, hi: number, lo: number): void {
   hi >>>= 0;
   lo >>>= 0;
   while (hi !== 0 || lo >= 0x80) {
@@ -91,22 +156,6 @@ export function writeUvarint64(s: BitSink, hi: number, lo: number): void {
     hi >>>= 7;
   }
   writeBits(s, lo, 8);
-}
-
-/** A standalone bit stream writer (for tests and encodings that do not embed the fields). */
-export class BitStream implements BitSink {
-  stream: Uint8Array;
-  len = 0;
-  count = 0;
-
-  constructor(capacity = MIN_STREAM_CAPACITY) {
-    this.stream = new Uint8Array(capacity);
-  }
-
-  /** The bytes written so far (a view; the last byte may be partial, zero padded). */
-  bytes(): Uint8Array {
-    return this.stream.subarray(0, this.len);
-  }
 }
 
 /**

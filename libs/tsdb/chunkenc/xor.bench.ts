@@ -15,7 +15,7 @@ export interface BenchResult {
 }
 
 /** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = seed;
@@ -25,6 +25,32 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Kinds of node_exporter-like series, 0..7 (5..7 are constants). */
+export const SERIES_KINDS = 8;
+
+/** A series' first value. */
+export function firstValue(r: () => number): number {
+  return Math.floor(r() * 1e6);
+}
+
+/** The next value of a series of `kind` after `v`. */
+export function nextValue(kind: number, v: number, r: () => number): number {
+  switch (kind) {
+    case 0: // node_cpu_seconds_total: counter with 2 decimals
+      return Math.round((v + r() * 15) * 100) / 100;
+    case 1: // node_network_receive_bytes_total: integer counter
+      return v + Math.floor(r() * 50_000);
+    case 2: // node_memory_MemAvailable_bytes: gauge, changes by pages
+      return Math.max(0, v + (Math.floor(r() * 200) - 100) * 4096);
+    case 3: // node_load1: small float gauge
+      return Math.round(r() * 400) / 100;
+    case 4: // node_filesystem_avail_bytes: mostly unchanged, sometimes moves
+      return r() < 0.1 ? v + Math.floor(r() * 100) * 4096 : v;
+    default: // up, node_filesystem_size_bytes, *_info: constant
+      return kind === 5 ? 1 : kind * 1e9;
+  }
+}
+
 /** Timestamps and values for SERIES series, SAMPLES_PER_CHUNK each, in flat typed arrays. */
 function generate(): { ts: Float64Array; vs: Float64Array } {
   const r = rng(1);
@@ -32,31 +58,13 @@ function generate(): { ts: Float64Array; vs: Float64Array } {
   const vs = new Float64Array(SERIES * SAMPLES_PER_CHUNK);
   for (let s = 0; s < SERIES; s++) {
     let t = 1_700_000_000_000 + Math.floor(r() * 15_000);
-    let v = Math.floor(r() * 1e6);
-    const kind = s % 8;
+    let v = firstValue(r);
+    const kind = s % SERIES_KINDS;
     for (let i = 0; i < SAMPLES_PER_CHUNK; i++) {
       const k = s * SAMPLES_PER_CHUNK + i;
       // Most scrapes land on the interval; some are a few ms late or early.
       t += 15_000 + (r() < 0.85 ? 0 : Math.floor(r() * 11) - 5);
-      switch (kind) {
-        case 0: // node_cpu_seconds_total: counter with 2 decimals
-          v = Math.round((v + r() * 15) * 100) / 100;
-          break;
-        case 1: // node_network_receive_bytes_total: integer counter
-          v += Math.floor(r() * 50_000);
-          break;
-        case 2: // node_memory_MemAvailable_bytes: gauge, changes by pages
-          v = Math.max(0, v + (Math.floor(r() * 200) - 100) * 4096);
-          break;
-        case 3: // node_load1: small float gauge
-          v = Math.round(r() * 400) / 100;
-          break;
-        case 4: // node_filesystem_avail_bytes: mostly unchanged, sometimes moves
-          if (r() < 0.1) v += Math.floor(r() * 100) * 4096;
-          break;
-        default: // up, node_filesystem_size_bytes, *_info: constant
-          v = kind === 5 ? 1 : kind * 1e9;
-      }
+      v = nextValue(kind, v, r);
       ts[k] = t;
       vs[k] = v;
     }

@@ -6,14 +6,14 @@
 
 import { ValueType } from '../../storage/index.ts';
 import type { SampleIterator } from '../../storage/index.ts';
-import { BitReader, MIN_STREAM_CAPACITY, writeBit, writeBits, writeBits64, writeUvarint64 } from './bstream.ts';
-import type { BitSink } from './bstream.ts';
+import { BitReader, BitWriter, MIN_STREAM_CAPACITY, writeBits, writeUvarint64 } from './bstream.ts';
 import { ChunkCorruptError, Encoding } from './chunk.ts';
 import type { Chunk, ChunkAppender } from './chunk.ts';
 
 const HEADER_SIZE = 2;
 const MAX_SAMPLES = 0xffff;
 const TWO_32 = 4294967296;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** "No leading/trailing window yet": forces the first non-zero XOR to write its window. */
 const NO_WINDOW = 0xff;
 
@@ -27,16 +27,20 @@ const LO = LITTLE_ENDIAN ? 0 : 1;
 /**
  * An XOR chunk. Created empty (a head chunk being appended to) or around encoded bytes read from
  * disk, which are wrapped without copying and copied only if `appender()` is called.
+ *
+ * While an appender is attached it owns the buffer, and the chunk reads through it. The head
+ * appends one sample to each series' open chunk in turn, so every append starts on cold memory:
+ * keeping the writer and encoder state in that one object saves a dependent cache miss per
+ * sample. `compact()` detaches the appender, so complete chunks stay small.
  */
-export class XORChunk implements Chunk, BitSink {
-  /** @internal Backing buffer; capacity grows by doubling from a small start. */
-  stream: Uint8Array;
-  /** @internal Bytes in use. */
-  len: number;
-  /** @internal Free low bits in the last byte. */
-  count = 0;
-  /** The stream belongs to someone else (e.g. a segment file buffer): copy before writing. */
+export class XORChunk implements Chunk {
+  /** Buffer and bytes in use while no appender is attached. */
+  private buf: Uint8Array;
+  private len: number;
+  /** The buffer belongs to someone else (e.g. a segment file buffer): copy before writing. */
   private borrowed: boolean;
+  /** @internal The attached appender. */
+  app: XORAppender | undefined = undefined;
 
   /**
    * `capacity` sizes a new chunk's buffer up front: the head passes its estimate of the final
@@ -44,11 +48,11 @@ export class XORChunk implements Chunk, BitSink {
    */
   constructor(bytes?: Uint8Array, capacity = MIN_STREAM_CAPACITY) {
     if (bytes === undefined) {
-      this.stream = new Uint8Array(Math.max(capacity, HEADER_SIZE));
+      this.buf = new Uint8Array(Math.max(capacity, HEADER_SIZE));
       this.len = HEADER_SIZE;
       this.borrowed = false;
     } else {
-      this.stream = bytes;
+      this.buf = bytes;
       this.len = bytes.length;
       this.borrowed = true;
     }
@@ -58,176 +62,387 @@ export class XORChunk implements Chunk, BitSink {
     return Encoding.XOR;
   }
 
+  /** @internal The backing buffer, up to date; its length is the capacity. */
+  get stream(): Uint8Array {
+    const app = this.app;
+    if (app === undefined) return this.buf;
+    app.sync();
+    return app.stream;
+  }
+
+  /** @internal Free low bits in the last byte while appending (0 otherwise). */
+  get count(): number {
+    return this.app !== undefined ? this.app.count : 0;
+  }
+
   bytes(): Uint8Array {
-    return this.len === this.stream.length ? this.stream : this.stream.subarray(0, this.len);
+    if (this.app !== undefined) return this.app.bytes();
+    return this.len === this.buf.length ? this.buf : this.buf.subarray(0, this.len);
   }
 
   numSamples(): number {
-    return this.len < HEADER_SIZE ? 0 : (this.stream[0]! << 8) | this.stream[1]!;
-  }
-
-  /** Drops spare capacity (a chunk that is complete). Appending afterwards still works. */
-  compact(): void {
-    if (this.stream.length > this.len) this.stream = this.stream.slice(0, this.len);
+    if (this.app !== undefined) return this.app.num;
+    return this.len < HEADER_SIZE ? 0 : (this.buf[0]! << 8) | this.buf[1]!;
   }
 
   /**
-   * An appender continuing after the last sample. On a chunk with samples it decodes them all
-   * once to recover the encoder state, and resumes at the exact bit where they end, so the
-   * result is identical to having appended everything through one appender. (Prometheus'
-   * Reset-then-Appender would instead start at the next whole byte.) Throws on corrupt data.
+   * Drops spare capacity (a chunk that is complete) and detaches the appender. Appending
+   * afterwards still works: the appender attaches itself again.
+   */
+  compact(): void {
+    const app = this.app;
+    if (app !== undefined) {
+      app.sync();
+      this.buf = app.stream;
+      this.len = app.len;
+      this.app = undefined;
+    }
+    if (this.buf.length > this.len) this.buf = this.buf.slice(0, this.len);
+    app?.detach(this.buf);
+  }
+
+  /** @internal Called by a detached appender that appends again. */
+  attach(app: XORAppender): void {
+    this.app = app;
+  }
+
+  /**
+   * An appender continuing after the last sample: the attached one, or a new one. On a chunk
+   * with samples it decodes them all once to recover the encoder state, and resumes at the exact
+   * bit where they end, so the result is identical to having appended everything through one
+   * appender. (Prometheus' Reset-then-Appender would instead start at the next whole byte.)
+   * Throws on corrupt data.
    */
   appender(): ChunkAppender {
-    if (this.borrowed) {
-      const cap = Math.max(MIN_STREAM_CAPACITY, this.len * 2);
-      const own = new Uint8Array(cap);
-      own.set(this.stream.subarray(0, this.len));
-      this.stream = own;
-      this.borrowed = false;
-    }
+    if (this.app !== undefined) return this.app;
     if (this.len < HEADER_SIZE) throw new ChunkCorruptError('XOR chunk shorter than its header');
-    if (this.numSamples() === 0) {
-      this.len = HEADER_SIZE;
-      this.count = 0;
-      return new XORAppender(this, 0, 0, 0, 0, NO_WINDOW, 0);
+    let stream = this.buf;
+    if (this.borrowed) {
+      stream = new Uint8Array(Math.max(MIN_STREAM_CAPACITY, this.len * 2));
+      stream.set(this.buf.subarray(0, this.len));
     }
-    const it = new XORIterator();
-    it.resetRange(this.stream, this.len);
-    while (it.next() !== ValueType.None);
-    const err = it.err();
-    if (err !== undefined) throw err;
-    const pos = it.bitPos();
-    this.len = (pos + 7) >>> 3;
-    this.count = (8 - (pos & 7)) & 7;
-    if (this.count !== 0) this.stream[this.len - 1]! &= ~((1 << this.count) - 1) & 0xff;
-    return new XORAppender(this, it.t, it.tDelta, it.vHi, it.vLo, it.leading, it.trailing);
+    const app = new XORAppender(this, stream);
+    if (((stream[0]! << 8) | stream[1]!) !== 0) {
+      const it = new XORIterator();
+      it.resetRange(stream, this.len);
+      while (it.next() !== ValueType.None);
+      const err = it.err();
+      if (err !== undefined) throw err;
+      app.resume(it);
+    }
+    // The writer relies on zeros after the data; a longer original may have left other bytes.
+    stream.fill(0, app.len);
+    this.buf = stream;
+    this.borrowed = false;
+    this.app = app;
+    return app;
   }
 
   /** Iterates the samples present now; reuses `reuse` if it is an XOR iterator. */
   iterator(reuse?: SampleIterator): XORIterator {
     const it = reuse instanceof XORIterator ? reuse : new XORIterator();
-    it.resetRange(this.stream, this.len);
+    const app = this.app;
+    if (app === undefined) it.resetRange(this.buf, this.len);
+    else {
+      app.sync();
+      it.resetRange(app.stream, app.len);
+    }
     return it;
   }
 }
 
-class XORAppender implements ChunkAppender {
-  constructor(
-    private readonly c: XORChunk,
-    private t: number,
-    private tDelta: number,
-    private vHi: number,
-    private vLo: number,
-    private leading: number,
-    private trailing: number,
-  ) {}
+/**
+ * Appends to an XORChunk, holding its buffer while attached. The header and the partial last
+ * byte are stored by `sync()`, which the chunk calls before anyone reads the buffer. Every
+ * field is a small integer, which V8 keeps inline (a double would be boxed in a separate heap
+ * object, one more cache miss): the previous timestamp is split in two, values are int32 halves.
+ */
+class XORAppender extends BitWriter implements ChunkAppender {
+  /** @internal Samples written. */
+  num = 0;
+  /** Previous timestamp and delta, each as floor(x / 2^32) and the low 32 bits as int32. */
+  private tHi = 0;
+  private tLo = 0;
+  private dHi = 0;
+  private dLo = 0;
+  private vHi = 0;
+  private vLo = 0;
+  private leading = NO_WINDOW;
+  private trailing = 0;
+  private attached = true;
 
+  constructor(
+    private readonly chunk: XORChunk,
+    stream: Uint8Array,
+  ) {
+    super(stream, HEADER_SIZE);
+  }
+
+  /** @internal Continues after the samples the iterator has read to the end. */
+  resume(it: XORIterator): void {
+    const pos = it.bitPos();
+    this.len = (pos + 7) >>> 3;
+    this.count = (8 - (pos & 7)) & 7;
+    // Drop whatever follows the last sample in its final byte.
+    this.cur = this.count !== 0 ? this.stream[this.len - 1]! & ~((1 << this.count) - 1) & 0xff : 0;
+    this.flush();
+    this.num = it.numSamplesRead();
+    this.setT(it.t, it.tDelta);
+    this.vHi = it.vHi | 0;
+    this.vLo = it.vLo | 0;
+    this.leading = it.leading;
+    this.trailing = it.trailing;
+  }
+
+  /** @internal Stores the header and the partial last byte: the buffer is then complete. */
+  sync(): void {
+    this.flush();
+    const s = this.stream;
+    s[0] = this.num >>> 8;
+    s[1] = this.num;
+  }
+
+  override bytes(): Uint8Array {
+    this.sync();
+    return super.bytes();
+  }
+
+  /** @internal The chunk took the (synced) data as `stream` and no longer reads through us. */
+  detach(stream: Uint8Array): void {
+    this.stream = stream;
+    this.cap = stream.length;
+    this.attached = false;
+  }
+
+  private setT(t: number, tDelta: number): void {
+    let lo = t >>> 0;
+    this.tLo = lo | 0;
+    this.tHi = ((t - lo) / TWO_32) | 0;
+    lo = tDelta >>> 0;
+    this.dLo = lo | 0;
+    this.dHi = ((tDelta - lo) / TWO_32) | 0;
+  }
+
+  /** The previous sample's delta. */
+  private tDelta(): number {
+    return this.dHi * TWO_32 + (this.dLo >>> 0);
+  }
+
+  /**
+   * The common case is written out in full, without calls: the JIT's inlining depends on call
+   * counts gathered while the first samples of every chunk took the slow path.
+   */
   append(t: number, v: number): void {
-    if (!Number.isSafeInteger(t)) throw new RangeError(`timestamp ${t} is not a safe integer`);
     f64[0] = v;
-    const hi = u32[HI]!;
-    const lo = u32[LO]!;
-    const c = this.c;
-    const num = (c.stream[0]! << 8) | c.stream[1]!;
-    let tDelta = 0;
+    const hi = u32[HI]! | 0;
+    const lo = u32[LO]! | 0;
+    const num = this.num;
+    const tDelta = t - (this.tHi * TWO_32 + (this.tLo >>> 0));
+    // Safe integers have safe differences unless |delta| >= 2^53.
+    if (num < 2 || num === MAX_SAMPLES || !this.attached || !Number.isSafeInteger(t) || !(tDelta <= MAX_SAFE && tDelta >= -MAX_SAFE)) {
+      this.appendSlow(t, tDelta, hi, lo);
+      return;
+    }
+    const dod = tDelta - (this.dHi * TWO_32 + (this.dLo >>> 0));
+    // The sample is written as up to three groups of at most 32 bits: `a` (na bits) holds the
+    // timestamp's control bits and delta-of-delta and the value's control bits, `b` and `c` the
+    // XOR's significant bits. Bucket bounds are Prometheus' bitRange: -(2^(n-1)-1) <= dod <= 2^(n-1).
+    let a: number;
+    let na: number;
+    if (dod === 0) {
+      a = 0;
+      na = 1;
+    } else if (dod >= -8191 && dod <= 8192) {
+      a = (0b10 << 14) | (dod & 0x3fff);
+      na = 16;
+    } else if (dod >= -65535 && dod <= 65536) {
+      a = (0b110 << 17) | (dod & 0x1ffff);
+      na = 20;
+    } else if (dod >= -524287 && dod <= 524288) {
+      a = (0b1110 << 20) | (dod & 0xfffff);
+      na = 24;
+    } else {
+      this.appendSlow(t, tDelta, hi, lo);
+      return;
+    }
+    const xHi = hi ^ this.vHi;
+    const xLo = lo ^ this.vLo;
+    let b = 0;
+    let nb = 0;
+    let c = 0;
+    let nc = 0;
+    if (xHi === 0 && xLo === 0) {
+      // Unchanged value: '0'.
+      a <<= 1;
+      na++;
+    } else {
+      let leading = xHi !== 0 ? Math.clz32(xHi) : 32 + Math.clz32(xLo);
+      const trailing = xLo !== 0 ? 31 - Math.clz32(xLo & -xLo) : 63 - Math.clz32(xHi & -xHi);
+      // Only 5 bits for the leading count.
+      if (leading >= 32) leading = 31;
+      let shift = this.trailing;
+      let sigbits: number;
+      if (leading >= this.leading && trailing >= shift) {
+        // The previous window (NO_WINDOW never matches) still covers every set bit: '10'.
+        sigbits = 64 - this.leading - shift;
+        a = (a << 2) | 0b10;
+        na += 2;
+      } else {
+        // Does not fit in `a`; rare (irregular scrapes and a new window).
+        if (na > 16) {
+          this.appendSlow(t, tDelta, hi, lo);
+          return;
+        }
+        this.leading = leading;
+        this.trailing = trailing;
+        shift = trailing;
+        sigbits = 64 - leading - trailing;
+        // '11', 5-bit leading, 6-bit significant-bit count (64 wraps to 0: never occurs otherwise).
+        a = (a << 13) | (0b11 << 11) | (leading << 6) | (sigbits & 0x3f);
+        na += 13;
+      }
+      // The window: bits [shift, shift + sigbits) of the XOR.
+      if (shift >= 32) {
+        c = xHi >>> (shift - 32);
+      } else if (shift > 0) {
+        c = (xLo >>> shift) | (xHi << (32 - shift));
+        b = xHi >>> shift;
+      } else {
+        c = xLo;
+        b = xHi;
+      }
+      if (sigbits > 32) {
+        nb = sigbits - 32;
+        nc = 32;
+      } else {
+        b = 0;
+        nc = sigbits;
+      }
+    }
+    let count = this.count;
+    let len = this.len;
+    const need = na + nb + nc - count;
+    if (need > 0 && len + ((need + 7) >>> 3) > this.cap) this.grow((need + 7) >>> 3);
+    // Write the groups MSB first. Only complete bytes are stored; the partial one stays in `cur`.
+    const s = this.stream;
+    let cur = this.cur;
+    let u = a;
+    let n = na;
+    for (let k = 1; ; k++) {
+      if (n < count) {
+        count -= n;
+        cur |= u << count;
+      } else {
+        n -= count;
+        if (count !== 0) s[len - 1] = cur | (u >>> n);
+        while (n >= 8) {
+          n -= 8;
+          s[len++] = u >>> n;
+        }
+        count = (8 - n) & 7;
+        if (n !== 0) {
+          cur = (u << count) & 0xff;
+          len++;
+        }
+      }
+      if (k === 3) break;
+      if (k === 1) {
+        u = b;
+        n = nb;
+      } else {
+        u = c;
+        n = nc;
+      }
+    }
+    this.len = len;
+    this.count = count;
+    this.cur = cur;
+    this.setT(t, tDelta);
+    this.vHi = hi;
+    this.vLo = lo;
+    this.num = num + 1;
+  }
+
+  /** The first two samples, the 64-bit dod bucket, re-attaching, and the error cases. */
+  private appendSlow(t: number, tDelta: number, hi: number, lo: number): void {
+    if (!Number.isSafeInteger(t)) throw new RangeError(`timestamp ${t} is not a safe integer`);
+    const num = this.num;
+    if (num === MAX_SAMPLES) throw new RangeError('chunk capacity exceeded');
+    if (num > 0 && !Number.isSafeInteger(tDelta)) throw new RangeError(`timestamp delta ${tDelta} exceeds 2^53 ms`);
+    if (!this.attached) {
+      this.attached = true;
+      this.chunk.attach(this);
+    }
     if (num === 0) {
       // Zig-zag varint of t: (|t| << 1) for t >= 0, ((-t - 1) << 1) | 1 otherwise.
       const neg = t < 0;
       const a = neg ? -t - 1 : t;
       const aLo = a >>> 0;
       const aHi = Math.floor(a / TWO_32);
-      writeUvarint64(c, (aHi << 1) | (aLo >>> 31), (aLo << 1) | (neg ? 1 : 0));
-      writeBits(c, hi, 32);
-      writeBits(c, lo, 32);
+      writeUvarint64(this, (aHi << 1) | (aLo >>> 31), (aLo << 1) | (neg ? 1 : 0));
+      writeBits(this, hi, 32);
+      writeBits(this, lo, 32);
+      tDelta = 0;
     } else if (num === 1) {
-      tDelta = t - this.t;
-      checkDelta(tDelta);
       // Written as uvarint of the delta's 64-bit two's complement, as Prometheus does.
-      writeUvarint64(c, Math.floor(tDelta / TWO_32), tDelta >>> 0);
-      this.writeVDelta(hi, lo);
-    } else if (num === MAX_SAMPLES) {
-      throw new RangeError('chunk capacity exceeded');
+      writeUvarint64(this, Math.floor(tDelta / TWO_32), tDelta >>> 0);
+      this.writeValue(hi, lo);
     } else {
-      tDelta = t - this.t;
-      checkDelta(tDelta);
-      const dod = tDelta - this.tDelta;
-      // Bucket bounds are Prometheus' bitRange: -(2^(n-1)-1) <= dod <= 2^(n-1).
-      if (dod === 0) {
-        writeBit(c, 0);
-      } else if (dod >= -8191 && dod <= 8192) {
-        writeBits(c, (0b10 << 14) | (dod & 0x3fff), 16);
-      } else if (dod >= -65535 && dod <= 65536) {
-        writeBits(c, (0b110 << 17) | (dod & 0x1ffff), 20);
-      } else if (dod >= -524287 && dod <= 524288) {
-        writeBits(c, (0b1110 << 20) | (dod & 0xfffff), 24);
-      } else {
-        writeBits(c, 0b1111, 4);
+      const dod = tDelta - this.tDelta();
+      if (dod === 0) writeBits(this, 0, 1);
+      else if (dod >= -8191 && dod <= 8192) writeBits(this, (0b10 << 14) | (dod & 0x3fff), 16);
+      else if (dod >= -65535 && dod <= 65536) writeBits(this, (0b110 << 17) | (dod & 0x1ffff), 20);
+      else if (dod >= -524287 && dod <= 524288) writeBits(this, (0b1110 << 20) | (dod & 0xfffff), 24);
+      else {
+        writeBits(this, 0b1111, 4);
         if (Number.isSafeInteger(dod)) {
-          writeBits(c, Math.floor(dod / TWO_32), 32);
-          writeBits(c, dod >>> 0, 32);
+          writeBits(this, Math.floor(dod / TWO_32), 32);
+          writeBits(this, dod >>> 0, 32);
         } else {
           // |dod| >= 2^53 cannot be exact in a double; rare enough to afford a BigInt.
-          const b = BigInt.asUintN(64, BigInt(tDelta) - BigInt(this.tDelta));
-          writeBits(c, Number(b >> 32n), 32);
-          writeBits(c, Number(b & 0xffffffffn), 32);
+          const b = BigInt.asUintN(64, BigInt(tDelta) - BigInt(this.tDelta()));
+          writeBits(this, Number(b >> 32n), 32);
+          writeBits(this, Number(b & 0xffffffffn), 32);
         }
       }
-      this.writeVDelta(hi, lo);
+      this.writeValue(hi, lo);
     }
-    this.t = t;
-    this.tDelta = tDelta;
+    this.setT(t, tDelta);
     this.vHi = hi;
     this.vLo = lo;
-    const n = num + 1;
-    c.stream[0] = n >>> 8;
-    c.stream[1] = n;
+    this.num = num + 1;
   }
 
-  private writeVDelta(hi: number, lo: number): void {
-    const c = this.c;
-    const dHi = (hi ^ this.vHi) >>> 0;
-    const dLo = (lo ^ this.vLo) >>> 0;
+  /** The value part through the growing writer, for the slow path. */
+  private writeValue(hi: number, lo: number): void {
+    const dHi = hi ^ this.vHi;
+    const dLo = lo ^ this.vLo;
     if (dHi === 0 && dLo === 0) {
-      writeBit(c, 0);
+      writeBits(this, 0, 1);
       return;
     }
     let leading = dHi !== 0 ? Math.clz32(dHi) : 32 + Math.clz32(dLo);
-    const trailing = dLo !== 0 ? ctz32(dLo) : 32 + ctz32(dHi);
-    // Only 5 bits for the leading count.
+    const trailing = dLo !== 0 ? 31 - Math.clz32(dLo & -dLo) : 63 - Math.clz32(dHi & -dHi);
     if (leading >= 32) leading = 31;
-    if (this.leading !== NO_WINDOW && leading >= this.leading && trailing >= this.trailing) {
-      // The previous window still covers every set bit: '10' and the window's bits.
-      writeBits(c, 0b10, 2);
-      writeShifted(c, dHi, dLo, this.trailing, 64 - this.leading - this.trailing);
-      return;
+    let shift = this.trailing;
+    let sigbits = 64 - this.leading - shift;
+    if (leading >= this.leading && trailing >= shift) {
+      writeBits(this, 0b10, 2);
+    } else {
+      this.leading = leading;
+      this.trailing = trailing;
+      shift = trailing;
+      sigbits = 64 - leading - trailing;
+      writeBits(this, (0b11 << 11) | (leading << 6) | (sigbits & 0x3f), 13);
     }
-    this.leading = leading;
-    this.trailing = trailing;
-    const sigbits = 64 - leading - trailing;
-    // '11', 5-bit leading, 6-bit significant-bit count (64 wraps to 0: 0 never occurs otherwise).
-    writeBits(c, (0b11 << 11) | (leading << 6) | (sigbits & 0x3f), 13);
-    writeShifted(c, dHi, dLo, trailing, sigbits);
+    // Bits [shift, shift + sigbits) of the XOR.
+    if (shift >= 32) writeBits(this, dHi >>> (shift - 32), sigbits);
+    else {
+      const wLo = shift > 0 ? (dLo >>> shift) | (dHi << (32 - shift)) : dLo;
+      if (sigbits > 32) writeBits(this, dHi >>> shift, sigbits - 32);
+      writeBits(this, wLo, sigbits > 32 ? 32 : sigbits);
+    }
   }
-}
-
-function checkDelta(tDelta: number): void {
-  if (!Number.isSafeInteger(tDelta)) throw new RangeError(`timestamp delta ${tDelta} exceeds 2^53 ms`);
-}
-
-function ctz32(x: number): number {
-  return 31 - Math.clz32(x & -x);
-}
-
-/** Writes bits [shift, shift + n) of hi:lo. */
-function writeShifted(s: BitSink, hi: number, lo: number, shift: number, n: number): void {
-  if (shift >= 32) {
-    lo = hi >>> (shift - 32);
-    hi = 0;
-  } else if (shift > 0) {
-    lo = (lo >>> shift) | (hi << (32 - shift));
-    hi = hi >>> shift;
-  }
-  writeBits64(s, hi, lo, n);
 }
 
 /**
@@ -281,6 +496,11 @@ export class XORIterator implements SampleIterator {
   /** @internal Bit position after the last sample read. */
   bitPos(): number {
     return this.br.pos;
+  }
+
+  /** @internal Samples read so far. */
+  numSamplesRead(): number {
+    return this.numRead;
   }
 
   next(): ValueType {

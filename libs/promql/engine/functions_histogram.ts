@@ -1,0 +1,184 @@
+// histogram_quantile, histogram_fraction (and the experimental histogram_quantiles) over classic
+// histograms (`le` bucket series), plus the native-histogram accessors histogram_count/sum/avg.
+
+import { LabelsBuilder, METRIC_NAME, goQuote, type Labels } from '../../model/index.ts';
+import { formatOpenMetricsFloat } from '../../exposition/index.ts';
+import type { Expr, PositionRange } from '../parser/ast.ts';
+import type { Annotations } from './annotations.ts';
+import { bucketFraction, bucketQuantile, type Bucket } from './quantile.ts';
+import { invalidQuantileWarning } from './functions_range.ts';
+import { FunctionError } from './functions_label.ts';
+import { argPos, formatG, formatRFC3339, metricName, outputMetric, parseGoFloat } from './functions_util.ts';
+import type { EvalNodeHelper, FloatHistogram, Sample, Vector } from './value.ts';
+
+const BUCKET_LABEL = 'le';
+
+interface MetricWithBuckets {
+  metric: Labels;
+  buckets: Bucket[];
+}
+
+/**
+ * Splits a vector into classic histograms (grouped by their labels without `le`) and native
+ * histogram samples, as Prometheus' EvalNodeHelper.resetHistograms: malformed `le` values and
+ * native histograms that collide with a classic one are reported and left out.
+ */
+function splitHistograms(
+  inVec: Vector,
+  pos: PositionRange | undefined,
+  enh: EvalNodeHelper,
+  annos: Annotations,
+): { classic: Map<string, MetricWithBuckets>; native: Sample[] } {
+  const classic = new Map<string, MetricWithBuckets>();
+  const native: Sample[] = [];
+  const delayed = enh.enableDelayedNameRemoval === true;
+  for (const s of inVec) {
+    if (s.h) {
+      native.push(s);
+      continue;
+    }
+    const le = s.metric.get(BUCKET_LABEL);
+    const upperBound = parseGoFloat(le);
+    if (upperBound === undefined) {
+      annos.warn(withMetricName(`bucket label "le" is missing or has a malformed value of ${goQuote(le)}`, delayed ? metricName(s.metric) : ''), pos);
+      continue;
+    }
+    const metric = s.metric.without(BUCKET_LABEL);
+    const key = metric.toString();
+    let mb = classic.get(key);
+    if (!mb) {
+      mb = { metric, buckets: [] };
+      classic.set(key, mb);
+    }
+    mb.buckets.push({ upperBound, count: s.f });
+  }
+  const nativeOut: Sample[] = [];
+  for (const s of native) {
+    const mb = classic.get(s.metric.toString());
+    if (mb && mb.buckets.length > 0) {
+      annos.warn(withMetricName('vector contains a mix of classic and native histograms', delayed ? metricName(s.metric) : ''), pos);
+      classic.delete(s.metric.toString());
+      continue;
+    }
+    nativeOut.push(s);
+  }
+  return { classic, native: nativeOut };
+}
+
+function withMetricName(msg: string, name: string): string {
+  return name === '' ? msg : `${msg} for metric name ${goQuote(name)}`;
+}
+
+function forcedMonotonicityInfo(annos: Annotations, name: string, pos: PositionRange | undefined, ts: number, minBucket: number, maxBucket: number, maxDiff: number): void {
+  const base = withMetricName(
+    'input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)',
+    name,
+  );
+  // Prometheus merges these across samples (count, time span); here each one stands alone.
+  const t = formatRFC3339(ts);
+  annos.info(`${base}, from buckets ${formatG(minBucket)} to ${formatG(maxBucket)}, with a max diff of ${formatG(maxDiff, 2)}, over 1 samples from ${t} to ${t}`, pos);
+}
+
+function nativeNotSupported(): never {
+  throw new FunctionError('native histograms are not supported yet by this function');
+}
+
+/** histogram_quantile(φ scalar, b instant-vector). */
+export function funcHistogramQuantile(v: Vector[], _m: unknown, args: readonly Expr[], enh: EvalNodeHelper, annos: Annotations): Vector {
+  const qs = v[0]?.[0];
+  const inVec = v[1];
+  if (!qs || !inVec) return enh.out;
+  const q = qs.f;
+  if (q !== q || q < 0 || q > 1) invalidQuantileWarning(annos, q, argPos(args, 0));
+  const pos = argPos(args, 1);
+  const { classic, native } = splitHistograms(inVec, pos, enh, annos);
+  if (native.length > 0) nativeNotSupported();
+  for (const mb of classic.values()) {
+    if (mb.buckets.length === 0) continue;
+    const r = bucketQuantile(q, mb.buckets);
+    if (r.forcedMonotonicity) {
+      const name = enh.enableDelayedNameRemoval ? metricName(mb.metric) : '';
+      forcedMonotonicityInfo(annos, name, pos, enh.ts, r.minBucket, r.maxBucket, r.maxDiff);
+    }
+    enh.out.push({ metric: outputMetric(enh, mb.metric), t: enh.ts, f: r.quantile, dropName: true });
+  }
+  return enh.out;
+}
+
+/** histogram_quantiles(b instant-vector, label string, φ scalar...) — experimental in Prometheus. */
+export function funcHistogramQuantiles(v: Vector[], _m: unknown, args: readonly Expr[], enh: EvalNodeHelper, annos: Annotations): Vector {
+  const inVec = v[0];
+  if (!inVec) return enh.out;
+  let labelArg = args[1];
+  while (labelArg && (labelArg.kind === 'ParenExpr' || labelArg.kind === 'StepInvariantExpr')) labelArg = labelArg.expr;
+  const quantileLabel = labelArg?.kind === 'StringLiteral' ? labelArg.val : '';
+  const qs: number[] = [];
+  for (let i = 2; i < v.length; i++) {
+    const q = v[i]![0]!.f;
+    if (q !== q || q < 0 || q > 1) invalidQuantileWarning(annos, q, argPos(args, i));
+    qs.push(q);
+  }
+  const pos = argPos(args, 0);
+  const { classic, native } = splitHistograms(inVec, pos, enh, annos);
+  if (native.length > 0) nativeNotSupported();
+  for (const q of qs) {
+    for (const mb of classic.values()) {
+      if (mb.buckets.length === 0) continue;
+      const r = bucketQuantile(q, mb.buckets.map((b) => ({ ...b })));
+      if (r.forcedMonotonicity) {
+        const name = enh.enableDelayedNameRemoval ? metricName(mb.metric) : '';
+        forcedMonotonicityInfo(annos, name, pos, enh.ts, r.minBucket, r.maxBucket, r.maxDiff);
+      }
+      const metric = new LabelsBuilder(outputMetric(enh, mb.metric)).set(quantileLabel, formatOpenMetricsFloat(q)).labels();
+      enh.out.push({ metric, t: enh.ts, f: r.quantile, dropName: true });
+    }
+  }
+  return enh.out;
+}
+
+/** histogram_fraction(lower scalar, upper scalar, b instant-vector). */
+export function funcHistogramFraction(v: Vector[], _m: unknown, args: readonly Expr[], enh: EvalNodeHelper, annos: Annotations): Vector {
+  const lo = v[0]?.[0];
+  const hi = v[1]?.[0];
+  const inVec = v[2];
+  if (!lo || !hi || !inVec) return enh.out;
+  const { classic, native } = splitHistograms(inVec, argPos(args, 2), enh, annos);
+  if (native.length > 0) nativeNotSupported();
+  for (const mb of classic.values()) {
+    if (mb.buckets.length === 0) continue;
+    enh.out.push({ metric: outputMetric(enh, mb.metric), t: enh.ts, f: bucketFraction(lo.f, hi.f, mb.buckets), dropName: true });
+  }
+  return enh.out;
+}
+
+/** Applies f to each native histogram sample; float samples are ignored. Drops only `__name__`. */
+function simpleHistogramFunc(v: Vector[], enh: EvalNodeHelper, f: (h: FloatHistogram) => number): Vector {
+  for (const s of v[0] ?? []) {
+    if (!s.h) continue;
+    const metric = enh.enableDelayedNameRemoval ? s.metric : s.metric.without(METRIC_NAME);
+    enh.out.push({ metric, t: enh.ts, f: f(s.h), dropName: true });
+  }
+  return enh.out;
+}
+
+export function funcHistogramCount(v: Vector[], _m: unknown, _a: readonly Expr[], enh: EvalNodeHelper): Vector {
+  return simpleHistogramFunc(v, enh, (h) => h.count);
+}
+
+export function funcHistogramSum(v: Vector[], _m: unknown, _a: readonly Expr[], enh: EvalNodeHelper): Vector {
+  return simpleHistogramFunc(v, enh, (h) => h.sum);
+}
+
+export function funcHistogramAvg(v: Vector[], _m: unknown, _a: readonly Expr[], enh: EvalNodeHelper): Vector {
+  return simpleHistogramFunc(v, enh, (h) => h.sum / h.count);
+}
+
+export function funcHistogramStddev(v: Vector[], _m: unknown, _a: readonly Expr[], enh: EvalNodeHelper): Vector {
+  if ((v[0] ?? []).some((s) => s.h)) nativeNotSupported();
+  return enh.out;
+}
+
+export function funcHistogramStdvar(v: Vector[], _m: unknown, _a: readonly Expr[], enh: EvalNodeHelper): Vector {
+  if ((v[0] ?? []).some((s) => s.h)) nativeNotSupported();
+  return enh.out;
+}

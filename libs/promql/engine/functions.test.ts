@@ -496,6 +496,22 @@ describe('histogram_quantile, histogram_fraction (classic)', () => {
     close(r1.out[0]!.f, 0.0045);
     assert.equal(r1.annos.all()[0]!.level, 'info');
     assert.match(r1.annos.all()[0]!.message, /^input to histogram_quantile needed to be fixed for monotonicity \(see https:\/\/prometheus.io\/docs\/prometheus\/latest\/querying\/functions\/#histogram_quantile\), from buckets 1 to \+Inf, with a max diff of 10, over 1 samples from 1970-01-01T00:50:00Z to 1970-01-01T00:50:00Z$/);
+    // Prometheus merges them into one annotation per metric name across the query.
+    const annos = new Annotations();
+    const out = FUNCTION_CALLS.histogram_quantiles!(
+      [nm, [], scalarVec(0.01), scalarVec(0.5), scalarVec(0.99)],
+      [],
+      [vs('nonmonotonic_bucket', [], 20), str('q'), num(0.01), num(0.5), num(0.99)],
+      enhAt(50 * MIN, true),
+      annos,
+    );
+    assert.deepEqual(out.map((s) => s.metric.toString()), ['{__name__="nonmonotonic_bucket", q="0.01"}', '{__name__="nonmonotonic_bucket", q="0.5"}', '{__name__="nonmonotonic_bucket", q="0.99"}']);
+    assert.deepEqual(
+      annos.all().map((a) => renderAnnotation(a, 'histogram_quantiles(nonmonotonic_bucket, "q", 0.01, 0.5, 0.99)')),
+      [
+        'PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name "nonmonotonic_bucket", from buckets 1 to +Inf, with a max diff of 10, over 3 samples from 1970-01-01T00:50:00Z to 1970-01-01T00:50:00Z (1:21)',
+      ],
+    );
     close(hq(0.5, false, nm).out[0]!.f, 8.5);
     close(hq(0.99, false, nm).out[0]!.f, 979.75);
   });

@@ -4,7 +4,7 @@
 import { LabelsBuilder, METRIC_NAME, goQuote, type Labels } from '../../model/index.ts';
 import { formatOpenMetricsFloat } from '../../exposition/index.ts';
 import type { Expr, PositionRange } from '../parser/ast.ts';
-import type { Annotations } from './annotations.ts';
+import type { Annotation, Annotations } from './annotations.ts';
 import { bucketFraction, bucketQuantile, type Bucket } from './quantile.ts';
 import { invalidQuantileWarning } from './functions_range.ts';
 import { FunctionError } from './functions_label.ts';
@@ -69,14 +69,52 @@ function withMetricName(msg: string, name: string): string {
   return name === '' ? msg : `${msg} for metric name ${goQuote(name)}`;
 }
 
+interface MonotonicityState {
+  anno: Annotation;
+  minTs: number;
+  maxTs: number;
+  minBucket: number;
+  maxBucket: number;
+  maxDiff: number;
+  count: number;
+}
+
+// Prometheus merges these infos per message (metric name) across the whole query: one line with
+// the bucket range, largest fix and time span. Our Annotations keeps the first of identical
+// messages, so the merged state lives here and the stored annotation is re-rendered in place.
+const monotonicityStates = new WeakMap<Annotations, Map<string, MonotonicityState>>();
+
 function forcedMonotonicityInfo(annos: Annotations, name: string, pos: PositionRange | undefined, ts: number, minBucket: number, maxBucket: number, maxDiff: number): void {
   const base = withMetricName(
     'input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)',
     name,
   );
-  // Prometheus merges these across samples (count, time span); here each one stands alone.
-  const t = formatRFC3339(ts);
-  annos.info(`${base}, from buckets ${formatG(minBucket)} to ${formatG(maxBucket)}, with a max diff of ${formatG(maxDiff, 2)}, over 1 samples from ${t} to ${t}`, pos);
+  let states = monotonicityStates.get(annos);
+  if (!states) {
+    states = new Map();
+    monotonicityStates.set(annos, states);
+  }
+  const st = states.get(base);
+  if (st && annos.all().includes(st.anno)) {
+    st.minTs = Math.min(st.minTs, ts);
+    st.maxTs = Math.max(st.maxTs, ts);
+    st.minBucket = Math.min(st.minBucket, minBucket);
+    st.maxBucket = Math.max(st.maxBucket, maxBucket);
+    st.maxDiff = Math.max(st.maxDiff, maxDiff);
+    st.count++;
+    st.anno.message = renderMonotonicity(base, st);
+    if (pos) st.anno.pos = pos;
+    return;
+  }
+  const fresh = { minTs: ts, maxTs: ts, minBucket, maxBucket, maxDiff, count: 1 };
+  const message = renderMonotonicity(base, fresh);
+  annos.info(message, pos);
+  const anno = annos.all().find((a) => a.level === 'info' && a.message === message);
+  if (anno) states.set(base, { anno, ...fresh });
+}
+
+function renderMonotonicity(base: string, st: Omit<MonotonicityState, 'anno'>): string {
+  return `${base}, from buckets ${formatG(st.minBucket)} to ${formatG(st.maxBucket)}, with a max diff of ${formatG(st.maxDiff, 2)}, over ${st.count} samples from ${formatRFC3339(st.minTs)} to ${formatRFC3339(st.maxTs)}`;
 }
 
 function nativeNotSupported(): never {

@@ -1,0 +1,57 @@
+// Parse errors as Prometheus reports them (parser.ParseErr / ParseErrors): each with a position
+// range in the query, printed as `<line>:<col>: parse error: <err>`; a list prints its first error.
+
+import type { PositionRange } from './ast.ts';
+
+export interface ParseError {
+  positionRange: PositionRange;
+  err: string;
+  query: string;
+  /** `<line>:<col>` of the error's start, as Prometheus prints it (col counts UTF-8 bytes). */
+  lineInfo: string;
+}
+
+/** Prometheus' PositionRange.StartPosInput: 1-based line, and byte column from the line start. */
+export function startPosInput(query: string, start: number, lineOffset = 0): string {
+  if (query === '') return 'unknown position';
+  if (start < 0 || start > query.length) return 'invalid position';
+  let line = lineOffset + 1;
+  let lineStart = 0;
+  for (let i = 0; i < start; i++) {
+    if (query.charCodeAt(i) === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  // Go counts bytes: the column is the UTF-8 length of the line up to the position, plus one.
+  const col = Buffer.byteLength(query.slice(lineStart, start), 'utf8') + 1;
+  return `${line}:${col}`;
+}
+
+export function newParseError(query: string, positionRange: PositionRange, err: string): ParseError {
+  return { positionRange, err, query, lineInfo: startPosInput(query, positionRange.start) };
+}
+
+export function formatParseError(e: ParseError): string {
+  return `${e.lineInfo}: parse error: ${e.err}`;
+}
+
+/** Thrown by parseExpr and friends; the message is the first error's, like Prometheus. */
+export class ParseErrors extends Error {
+  readonly errors: ParseError[];
+
+  constructor(errors: ParseError[]) {
+    super(errors.length > 0 ? formatParseError(errors[0]!) : 'error contains no error message');
+    this.name = 'ParseErrors';
+    this.errors = errors;
+  }
+
+  /** Position range of the first error. */
+  get positionRange(): PositionRange {
+    return this.errors[0]?.positionRange ?? { start: 0, end: 0 };
+  }
+
+  get query(): string {
+    return this.errors[0]?.query ?? '';
+  }
+}

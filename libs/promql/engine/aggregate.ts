@@ -1,0 +1,544 @@
+// Aggregation operators over a whole evaluated range (Prometheus' rangeEvalAgg): sum, avg, count,
+// min, max, group, stddev, stdvar, quantile (one result per group), topk, bottomk, limitk and
+// limit_ratio (a subset of the input per group), and count_values (per step).
+
+import { Labels, LabelsBuilder, METRIC_NAME } from '../../model/index.ts';
+import type { AggregateExpr } from '../parser/ast.ts';
+import type { Annotations } from './annotations.ts';
+import { posRangeOf } from './ast_util.ts';
+import { PromQLError } from './errors.ts';
+import { formatFloatF, formatFloatG } from './format.ts';
+import { nativeHistogramsUnsupported } from './iterators.ts';
+import { keyWith, keyWithout, labelsKey } from './labels_util.ts';
+import type { EvalNodeHelper, Matrix, Sample, Series, Vector } from './value.ts';
+import { prometheusLabelsHash } from './xxhash.ts';
+
+// The largest float that converts to an int64 without overflow, and the smallest.
+const MAX_INT64 = 9223372036854774784;
+const MIN_INT64 = -9223372036854775808;
+const MAX_UINT64_F = 18446744073709551616; // float64(math.MaxUint64)
+
+/** The parameter of topk/bottomk/quantile/limitk/limit_ratio, per step (Prometheus' fParams). */
+export class FParams {
+  private i = 0;
+
+  constructor(
+    private readonly values: readonly number[] | undefined,
+    private readonly constValue: number | undefined,
+    readonly min: number,
+    readonly max: number,
+    readonly hasAnyNaN: boolean,
+  ) {}
+
+  static none(): FParams {
+    return new FParams(undefined, undefined, 0, 0, false);
+  }
+
+  static constant(v: number): FParams {
+    return new FParams(undefined, v, v, v, Number.isNaN(v));
+  }
+
+  static series(values: readonly number[]): FParams {
+    let min = Number.MAX_VALUE;
+    let max = -Number.MAX_VALUE;
+    let nan = false;
+    for (const v of values) {
+      max = goMax(max, v);
+      min = goMin(min, v);
+      if (Number.isNaN(v)) nan = true;
+    }
+    return new FParams(values, undefined, min, max, nan);
+  }
+
+  next(): number {
+    if (this.constValue !== undefined) return this.constValue;
+    if (this.values && this.i < this.values.length) return this.values[this.i++]!;
+    return 0;
+  }
+}
+
+function goMax(a: number, b: number): number {
+  if (a === Infinity || b === Infinity) return Infinity;
+  if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
+  return Math.max(a, b);
+}
+
+function goMin(a: number, b: number): number {
+  if (a === -Infinity || b === -Infinity) return -Infinity;
+  if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
+  return Math.min(a, b);
+}
+
+/** Sort order of vectorByValueHeap: NaN sorts first. */
+function lessByValue(a: Sample, b: Sample): boolean {
+  return Number.isNaN(a.f) || a.f < b.f;
+}
+
+/** Sort order of vectorByReverseValueHeap: NaN sorts first, then descending. */
+function lessByReverseValue(a: Sample, b: Sample): boolean {
+  return Number.isNaN(a.f) || a.f > b.f;
+}
+
+type Less = (a: Sample, b: Sample) => boolean;
+
+// Go's container/heap, so that ties come out in the same order as in Prometheus.
+function heapUp(h: Sample[], j: number, less: Less): void {
+  for (;;) {
+    const i = Math.trunc((j - 1) / 2);
+    if (i === j || !less(h[j]!, h[i]!)) break;
+    [h[i], h[j]] = [h[j]!, h[i]!];
+    j = i;
+  }
+}
+
+function heapDown(h: Sample[], i0: number, n: number, less: Less): boolean {
+  let i = i0;
+  for (;;) {
+    const j1 = 2 * i + 1;
+    if (j1 >= n) break;
+    let j = j1;
+    const j2 = j1 + 1;
+    if (j2 < n && less(h[j2]!, h[j1]!)) j = j2;
+    if (!less(h[j]!, h[i]!)) break;
+    [h[i], h[j]] = [h[j]!, h[i]!];
+    i = j;
+  }
+  return i > i0;
+}
+
+function heapPush(h: Sample[], s: Sample, less: Less): void {
+  h.push(s);
+  heapUp(h, h.length - 1, less);
+}
+
+function heapFix(h: Sample[], i: number, less: Less): void {
+  if (!heapDown(h, i, h.length, less)) heapUp(h, i, less);
+}
+
+/**
+ * sort.Sort(sort.Reverse(h)) as Go does it for small inputs (insertion sort, which Go's pdqsort
+ * uses up to 12 elements); larger inputs use a stable sort with the same order.
+ */
+function sortReverse(h: Sample[], less: Less): void {
+  const rless = (a: Sample, b: Sample): boolean => less(b, a);
+  if (h.length <= 12) {
+    for (let i = 1; i < h.length; i++) {
+      for (let j = i; j > 0 && rless(h[j]!, h[j - 1]!); j--) [h[j], h[j - 1]] = [h[j - 1]!, h[j]!];
+    }
+    return;
+  }
+  h.sort((a, b) => (rless(a, b) ? -1 : rless(b, a) ? 1 : 0));
+}
+
+/** The quantile of values (Prometheus' quantile in quantile.go). */
+export function quantile(q: number, values: number[]): number {
+  if (values.length === 0 || Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  values.sort((a, b) => (Number.isNaN(a) ? (Number.isNaN(b) ? 0 : -1) : Number.isNaN(b) ? 1 : a - b));
+  const n = values.length;
+  const rank = q * (n - 1);
+  const lowerIndex = Math.max(0, Math.floor(rank));
+  const upperIndex = Math.min(n - 1, lowerIndex + 1);
+  const weight = rank - Math.floor(rank);
+  return values[lowerIndex]! * (1 - weight) + values[upperIndex]! * weight;
+}
+
+interface Group {
+  seen: boolean;
+  floatValue: number;
+  floatMean: number;
+  floatKahanC: number;
+  groupCount: number;
+  floatIncrementalMean: boolean;
+  values: number[];
+  heap: Sample[];
+  groupAggrComplete: boolean;
+  dropName: boolean;
+}
+
+function newGroup(): Group {
+  return {
+    seen: false,
+    floatValue: 0,
+    floatMean: 0,
+    floatKahanC: 0,
+    groupCount: 0,
+    floatIncrementalMean: false,
+    values: [],
+    heap: [],
+    groupAggrComplete: false,
+    dropName: false,
+  };
+}
+
+/** Kahan–Neumaier step (util/kahansum.Inc); returns the sum, leaves the compensation in `kahanC`. */
+let kahanC = 0;
+function kahanInc(inc: number, sum: number, c: number): number {
+  const t = sum + inc;
+  if (t === Infinity || t === -Infinity) c = 0;
+  else if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
+  else c += inc - t + sum;
+  kahanC = c;
+  return t;
+}
+
+/** The key of a series' group. `grouping` is sorted. */
+export function groupingKey(metric: Labels, grouping: readonly string[], without: boolean): string {
+  if (without) return keyWithout(metric, grouping.includes(METRIC_NAME) ? grouping : [METRIC_NAME, ...grouping]);
+  if (grouping.length === 0) return '';
+  return keyWith(metric, grouping);
+}
+
+/** The labels of a group's result series. */
+export function groupingLabels(metric: Labels, grouping: readonly string[], without: boolean): Labels {
+  if (without) return metric.without(...grouping, METRIC_NAME);
+  if (grouping.length > 0) return metric.keep(...grouping);
+  return Labels.EMPTY;
+}
+
+/** What an aggregation needs from its evaluator. */
+export interface AggregationEnv {
+  readonly startTimestamp: number;
+  readonly endTimestamp: number;
+  readonly interval: number;
+  readonly annos: Annotations;
+  /** Checks for cancellation and timeout. */
+  check(): void;
+}
+
+const K_OPS = new Set(['topk', 'bottomk', 'limitk', 'limit_ratio']);
+
+/** Evaluates an aggregation over every step of its already evaluated input. */
+export function rangeEvalAgg(ev: AggregationEnv, e: AggregateExpr, grouping: readonly string[], input: Matrix, params: FParams): Matrix {
+  const op = e.op;
+  const isK = K_OPS.has(op);
+  const groupIndex = new Map<string, number>();
+  const seriesToResult = new Int32Array(input.length);
+  let result: Matrix = [];
+  for (let si = 0; si < input.length; si++) {
+    const metric = input[si]!.metric;
+    const key = groupingKey(metric, grouping, e.without);
+    let idx = groupIndex.get(key);
+    if (idx === undefined) {
+      if (!isK) result.push({ metric: groupingLabels(metric, grouping, e.without), floats: [] });
+      idx = groupIndex.size;
+      groupIndex.set(key, idx);
+    }
+    seriesToResult[si] = idx;
+  }
+  const groups: Group[] = [];
+  for (let i = 0; i < groupIndex.size; i++) groups.push(newGroup());
+  const paramPos = e.param ? posRangeOf(e.param) : posRangeOf(e.expr);
+
+  let seriess: Map<string, Series> | undefined;
+  switch (op) {
+    case 'topk':
+    case 'bottomk':
+    case 'limitk':
+      if (params.max < 1) return [];
+      if (params.hasAnyNaN) throw new PromQLError('execution', 'Parameter value is NaN');
+      if (params.min <= MIN_INT64) throw new PromQLError('execution', `Scalar value ${formatFloatG(params.min)} underflows int64`);
+      if (params.max >= MAX_INT64) throw new PromQLError('execution', `Scalar value ${formatFloatG(params.max)} overflows int64`);
+      seriess = new Map();
+      break;
+    case 'limit_ratio':
+      if (params.max === 0 && params.min === 0) return [];
+      if (params.hasAnyNaN) throw new PromQLError('execution', 'Ratio value is NaN');
+      if (params.max > 1) ev.annos.warn(`ratio value should be between -1 and 1, got ${formatFloatG(params.max)}, capping to 1`, paramPos);
+      if (params.min < -1) ev.annos.warn(`ratio value should be between -1 and 1, got ${formatFloatG(params.min)}, capping to -1`, paramPos);
+      seriess = new Map();
+      break;
+    case 'quantile':
+      if (params.hasAnyNaN) ev.annos.warn('quantile value should be between 0 and 1, got NaN', paramPos);
+      if (params.max > 1) ev.annos.warn(`quantile value should be between 0 and 1, got ${formatFloatG(params.max)}`, paramPos);
+      if (params.min < 0) ev.annos.warn(`quantile value should be between 0 and 1, got ${formatFloatG(params.min)}`, paramPos);
+      break;
+  }
+
+  const cursors = new Int32Array(input.length);
+  const agg = new StepAggregator(ev, e, input, cursors, seriesToResult, groups);
+  for (let ts = ev.startTimestamp; ts <= ev.endTimestamp; ts += ev.interval) {
+    const fParam = params.next();
+    ev.check();
+    if (isK) {
+      const mat = agg.aggregationK(ts, fParam, seriess!);
+      // An instant query keeps the order topk/bottomk produce.
+      if (ev.startTimestamp === ev.endTimestamp) return mat;
+    } else {
+      agg.aggregation(ts, fParam, result);
+    }
+  }
+  if (isK) return [...seriess!.values()];
+  result = result.filter((s) => s.floats.length > 0);
+  return result;
+}
+
+class StepAggregator {
+  private f = 0;
+
+  constructor(
+    private readonly ev: AggregationEnv,
+    private readonly e: AggregateExpr,
+    private readonly input: Matrix,
+    private readonly cursors: Int32Array,
+    private readonly seriesToResult: Int32Array,
+    private readonly groups: Group[],
+  ) {}
+
+  /** Takes series si's point at ts, if it has one (Prometheus' nextValues). */
+  private nextValue(si: number, ts: number): boolean {
+    const s = this.input[si]!;
+    if (s.histograms && s.histograms.length > 0) throw nativeHistogramsUnsupported();
+    const fl = s.floats;
+    let c = this.cursors[si]!;
+    while (c < fl.length && fl[c]!.t < ts) c++;
+    if (c < fl.length && fl[c]!.t === ts) {
+      this.f = fl[c]!.f;
+      this.cursors[si] = c + 1;
+      return true;
+    }
+    this.cursors[si] = c;
+    return false;
+  }
+
+  /** sum, avg, count, min, max, group, stddev, stdvar, quantile at one step. */
+  aggregation(ts: number, q: number, output: Matrix): void {
+    const op = this.e.op;
+    const groups = this.groups;
+    for (const g of groups) g.seen = false;
+    for (let si = 0; si < this.input.length; si++) {
+      if (!this.nextValue(si, ts)) continue;
+      const f = this.f;
+      const g = groups[this.seriesToResult[si]!]!;
+      const dropName = this.input[si]!.dropName ?? false;
+      if (!g.seen) {
+        g.seen = true;
+        g.floatValue = f;
+        g.floatMean = f;
+        g.floatKahanC = 0;
+        g.groupCount = 1;
+        g.floatIncrementalMean = false;
+        g.dropName = dropName;
+        switch (op) {
+          case 'stdvar':
+          case 'stddev':
+            g.floatValue = Number.isNaN(f) || f === Infinity || f === -Infinity ? NaN : 0;
+            break;
+          case 'quantile':
+            g.values = [f];
+            break;
+          case 'group':
+            g.floatValue = 1;
+            break;
+        }
+        continue;
+      }
+      if (dropName) g.dropName = true;
+      switch (op) {
+        case 'sum':
+          g.floatValue = kahanInc(f, g.floatValue, g.floatKahanC);
+          g.floatKahanC = kahanC;
+          break;
+        case 'avg': {
+          // Direct mean (Kahan-compensated sum / count) while the sum stays finite; incremental
+          // mean from the point it would overflow on.
+          g.groupCount++;
+          if (!g.floatIncrementalMean) {
+            const newV = kahanInc(f, g.floatValue, g.floatKahanC);
+            if (newV !== Infinity && newV !== -Infinity) {
+              g.floatValue = newV;
+              g.floatKahanC = kahanC;
+              break;
+            }
+            g.floatIncrementalMean = true;
+            g.floatMean = g.floatValue / (g.groupCount - 1);
+            g.floatKahanC /= g.groupCount - 1;
+          }
+          const qq = (g.groupCount - 1) / g.groupCount;
+          g.floatMean = kahanInc(f / g.groupCount, qq * g.floatMean, qq * g.floatKahanC);
+          g.floatKahanC = kahanC;
+          break;
+        }
+        case 'group':
+          break;
+        case 'max':
+          if (g.floatValue < f || Number.isNaN(g.floatValue)) g.floatValue = f;
+          break;
+        case 'min':
+          if (g.floatValue > f || Number.isNaN(g.floatValue)) g.floatValue = f;
+          break;
+        case 'count':
+          g.groupCount++;
+          break;
+        case 'stdvar':
+        case 'stddev': {
+          g.groupCount++;
+          const delta = f - g.floatMean;
+          g.floatMean += delta / g.groupCount;
+          g.floatValue += delta * (f - g.floatMean);
+          break;
+        }
+        case 'quantile':
+          g.values.push(f);
+          break;
+        default:
+          throw new PromQLError('internal', `expected aggregation operator but got "${op}"`);
+      }
+    }
+
+    for (let ri = 0; ri < groups.length; ri++) {
+      const g = groups[ri]!;
+      if (!g.seen) continue;
+      let v: number;
+      switch (op) {
+        case 'avg':
+          v = g.floatIncrementalMean ? g.floatMean + g.floatKahanC : g.floatValue / g.groupCount + g.floatKahanC / g.groupCount;
+          break;
+        case 'count':
+          v = g.groupCount;
+          break;
+        case 'stdvar':
+          v = g.floatValue / g.groupCount;
+          break;
+        case 'stddev':
+          v = Math.sqrt(g.floatValue / g.groupCount);
+          break;
+        case 'quantile':
+          v = quantile(q, g.values);
+          break;
+        case 'sum':
+          v = g.floatValue + g.floatKahanC;
+          break;
+        default:
+          v = g.floatValue;
+      }
+      const out = output[ri]!;
+      out.floats.push({ t: ts, f: v });
+      out.dropName = g.dropName;
+    }
+  }
+
+  /**
+   * topk, bottomk, limitk, limit_ratio at one step. For an instant query returns the result in
+   * Prometheus' order; for a range query adds to `seriess`.
+   */
+  aggregationK(ts: number, fParam: number, seriess: Map<string, Series>): Matrix {
+    const op = this.e.op;
+    const groups = this.groups;
+    const input = this.input;
+    let groupsRemaining = groups.length;
+    for (const g of groups) g.seen = false;
+    let k = 0;
+    let r = 0;
+    for (let si = 0; si < input.length; si++) {
+      if (!this.nextValue(si, ts)) continue;
+      const s: Sample = { metric: input[si]!.metric, t: ts, f: this.f, dropName: input[si]!.dropName ?? false };
+      switch (op) {
+        case 'topk':
+        case 'bottomk':
+        case 'limitk':
+          k = Math.min(Math.trunc(fParam), input.length);
+          if (k < 1) return [];
+          break;
+        case 'limit_ratio':
+          if (fParam === 0) return [];
+          r = fParam < -1 ? -1 : fParam > 1 ? 1 : fParam;
+          break;
+      }
+      const g = groups[this.seriesToResult[si]!]!;
+      if (!g.seen) {
+        g.seen = true;
+        g.groupAggrComplete = false;
+        g.heap = [];
+        switch (op) {
+          case 'limit_ratio':
+            if (addRatioSample(r, s)) heapPush(g.heap, s, lessByValue);
+            break;
+          case 'limitk':
+            g.heap.push(s);
+            break;
+          case 'topk':
+            heapPush(g.heap, s, lessByValue);
+            break;
+          case 'bottomk':
+            heapPush(g.heap, s, lessByReverseValue);
+            break;
+        }
+        continue;
+      }
+      switch (op) {
+        case 'topk':
+          // A heap of up to k elements with the smallest on top.
+          if (g.heap.length < k) heapPush(g.heap, s, lessByValue);
+          else if (g.heap[0]!.f < s.f || (Number.isNaN(g.heap[0]!.f) && !Number.isNaN(s.f))) {
+            g.heap[0] = s;
+            if (k > 1) heapFix(g.heap, 0, lessByValue);
+          }
+          break;
+        case 'bottomk':
+          if (g.heap.length < k) heapPush(g.heap, s, lessByReverseValue);
+          else if (g.heap[0]!.f > s.f || (Number.isNaN(g.heap[0]!.f) && !Number.isNaN(s.f))) {
+            g.heap[0] = s;
+            if (k > 1) heapFix(g.heap, 0, lessByReverseValue);
+          }
+          break;
+        case 'limitk':
+          if (g.heap.length < k) heapPush(g.heap, s, lessByValue);
+          break;
+        case 'limit_ratio':
+          if (addRatioSample(r, s)) heapPush(g.heap, s, lessByValue);
+          break;
+      }
+      if (op === 'limitk' && !g.groupAggrComplete && g.heap.length === k) {
+        // Every group has its k elements: the other series can't change the result.
+        g.groupAggrComplete = true;
+        groupsRemaining--;
+        if (groupsRemaining === 0) break;
+      }
+    }
+    const instant = this.ev.startTimestamp === this.ev.endTimestamp;
+    const mat: Matrix = [];
+    const add = (s: Sample): void => {
+      if (instant) {
+        mat.push({ metric: s.metric, floats: [{ t: ts, f: s.f }], dropName: s.dropName ?? false });
+        return;
+      }
+      const key = labelsKey(s.metric);
+      let ss = seriess.get(key);
+      if (!ss) {
+        ss = { metric: s.metric, floats: [], dropName: s.dropName ?? false };
+        seriess.set(key, ss);
+      }
+      ss.floats.push({ t: ts, f: s.f });
+    };
+    for (const g of groups) {
+      if (!g.seen) continue;
+      if (op === 'topk' && g.heap.length > 1) sortReverse(g.heap, lessByValue);
+      if (op === 'bottomk' && g.heap.length > 1) sortReverse(g.heap, lessByReverseValue);
+      for (const s of g.heap) add(s);
+    }
+    return mat;
+  }
+}
+
+/** limit_ratio's deterministic choice: the series' label hash as a fraction of 2^64 (HashRatioSampler). */
+function addRatioSample(ratioLimit: number, s: Sample): boolean {
+  const offset = Number(prometheusLabelsHash(s.metric)) / MAX_UINT64_F;
+  return (ratioLimit >= 0 && offset < ratioLimit) || (ratioLimit < 0 && offset >= 1 + ratioLimit);
+}
+
+/** count_values at one step: one series per distinct value (formatted as Go's 'f' -1) per group. */
+export function countValues(vec: Vector, grouping: readonly string[], without: boolean, valueLabel: string, enh: EvalNodeHelper): Vector {
+  const result = new Map<string, { labels: Labels; count: number }>();
+  for (const s of vec) {
+    if (s.h) throw nativeHistogramsUnsupported();
+    const metric = new LabelsBuilder(s.metric).set(valueLabel, formatFloatF(s.f)).labels();
+    const key = groupingKey(metric, grouping, without);
+    const g = result.get(key);
+    if (g) g.count++;
+    else result.set(key, { labels: groupingLabels(metric, grouping, without), count: 1 });
+  }
+  for (const g of result.values()) enh.out.push({ metric: g.labels, t: enh.ts, f: g.count });
+  return enh.out;
+}

@@ -2,7 +2,7 @@
 // arguments, modifier rules, and the non-empty selector rule, with Prometheus' messages and positions.
 
 import { METRIC_NAME, goQuote } from '../../model/index.ts';
-import type { Expr, PositionRange, ValueType } from './ast.ts';
+import type { BinaryExpr, Expr, PositionRange, ValueType } from './ast.ts';
 import { documentedType, exprType, posRangeOf } from './walk.ts';
 
 type Report = (range: PositionRange, msg: string) => void;
@@ -23,8 +23,51 @@ export function checkAST(root: Expr, input: string, report: Report): void {
     }
   };
 
+  const checkBinary = (node: BinaryExpr, lt: ValueType, rt: ValueType): void => {
+    // The operator's position: between the operands, trimmed of white space (Prometheus' way).
+    const opRange = (): PositionRange => {
+      let start = posRangeOf(node.lhs).end;
+      while (start < input.length && isSpace(input.charCodeAt(start))) start++;
+      let end = posRangeOf(node.rhs).start - 1;
+      while (end > 0 && isSpace(input.charCodeAt(end))) end--;
+      return { start, end };
+    };
+    const vm = node.vectorMatching;
+    if (node.returnBool && !COMPARISON.has(node.op)) {
+      report(opRange(), 'bool modifier can only be used on comparison operators');
+    }
+    if (COMPARISON.has(node.op) && !node.returnBool && rt === 'scalar' && lt === 'scalar') {
+      report(opRange(), 'comparisons between scalars must use BOOL modifier');
+    }
+    if (SET_OPS.has(node.op) && vm !== undefined && vm.card === 'one-to-one') vm.card = 'many-to-many';
+    if (vm !== undefined && vm.on) {
+      for (const l1 of vm.matchingLabels) {
+        for (const l2 of vm.include) {
+          if (l1 === l2) report(opRange(), `label ${goQuote(l1)} must not occur in ON and GROUP clause at once`);
+        }
+      }
+    }
+    if (lt !== 'scalar' && lt !== 'vector') {
+      report(posRangeOf(node.lhs), 'binary expression must contain only scalar and instant vector types');
+    }
+    if (rt !== 'scalar' && rt !== 'vector') {
+      report(posRangeOf(node.rhs), 'binary expression must contain only scalar and instant vector types');
+    }
+    if ((lt !== 'vector' || rt !== 'vector') && vm !== undefined) {
+      if (vm.matchingLabels.length > 0) report(posRangeOf(node), 'vector matching only allowed between instant vectors');
+      delete node.vectorMatching;
+    } else if (SET_OPS.has(node.op) && vm !== undefined) {
+      if (vm.card === 'one-to-many' || vm.card === 'many-to-one') {
+        report(posRangeOf(node), `no grouping allowed for ${goQuote(node.op)} operation`);
+      }
+      if (vm.card !== 'many-to-many') report(posRangeOf(node), 'set operations must always be many-to-many');
+    }
+    if ((lt === 'scalar' || rt === 'scalar') && SET_OPS.has(node.op)) {
+      report(posRangeOf(node), `set operator ${goQuote(node.op)} not allowed in binary scalar expression`);
+    }
+  };
+
   const check = (node: Expr): ValueType => {
-    const typ = exprType(node);
     switch (node.kind) {
       case 'AggregateExpr': {
         expectType(node.expr, 'vector', 'aggregation expression');
@@ -36,50 +79,22 @@ export function checkAST(root: Expr, input: string, report: Report): void {
         break;
       }
       case 'BinaryExpr': {
-        const lt = check(node.lhs);
-        const rt = check(node.rhs);
-        // The operator's position: between the operands, trimmed of white space (Prometheus' way).
-        const opRange = (): PositionRange => {
-          let start = posRangeOf(node.lhs).end;
-          while (start < input.length && isSpace(input.charCodeAt(start))) start++;
-          let end = posRangeOf(node.rhs).start - 1;
-          while (end > 0 && isSpace(input.charCodeAt(end))) end--;
-          return { start, end };
-        };
-        const vm = node.vectorMatching;
-        if (node.returnBool && !COMPARISON.has(node.op)) {
-          report(opRange(), 'bool modifier can only be used on comparison operators');
+        // Operator chains nest to the left and can be thousands deep: check them in a loop, in
+        // the order a recursive check would (left operand, right operand, then the operator).
+        const chain: BinaryExpr[] = [];
+        let inner: Expr = node;
+        while (inner.kind === 'BinaryExpr') {
+          chain.push(inner);
+          inner = inner.lhs;
         }
-        if (COMPARISON.has(node.op) && !node.returnBool && exprType(node.rhs) === 'scalar' && exprType(node.lhs) === 'scalar') {
-          report(opRange(), 'comparisons between scalars must use BOOL modifier');
+        let lt = check(inner);
+        for (let i = chain.length - 1; i >= 0; i--) {
+          const bin = chain[i]!;
+          const rt = check(bin.rhs);
+          checkBinary(bin, lt, rt);
+          lt = lt === 'scalar' && rt === 'scalar' ? 'scalar' : 'vector';
         }
-        if (SET_OPS.has(node.op) && vm !== undefined && vm.card === 'one-to-one') vm.card = 'many-to-many';
-        if (vm !== undefined && vm.on) {
-          for (const l1 of vm.matchingLabels) {
-            for (const l2 of vm.include) {
-              if (l1 === l2) report(opRange(), `label ${goQuote(l1)} must not occur in ON and GROUP clause at once`);
-            }
-          }
-        }
-        if (lt !== 'scalar' && lt !== 'vector') {
-          report(posRangeOf(node.lhs), 'binary expression must contain only scalar and instant vector types');
-        }
-        if (rt !== 'scalar' && rt !== 'vector') {
-          report(posRangeOf(node.rhs), 'binary expression must contain only scalar and instant vector types');
-        }
-        if ((lt !== 'vector' || rt !== 'vector') && vm !== undefined) {
-          if (vm.matchingLabels.length > 0) report(posRangeOf(node), 'vector matching only allowed between instant vectors');
-          delete node.vectorMatching;
-        } else if (SET_OPS.has(node.op) && vm !== undefined) {
-          if (vm.card === 'one-to-many' || vm.card === 'many-to-one') {
-            report(posRangeOf(node), `no grouping allowed for ${goQuote(node.op)} operation`);
-          }
-          if (vm.card !== 'many-to-many') report(posRangeOf(node), 'set operations must always be many-to-many');
-        }
-        if ((lt === 'scalar' || rt === 'scalar') && SET_OPS.has(node.op)) {
-          report(posRangeOf(node), `set operator ${goQuote(node.op)} not allowed in binary scalar expression`);
-        }
-        break;
+        return lt;
       }
       case 'Call': {
         const fn = node.func;
@@ -179,7 +194,7 @@ export function checkAST(root: Expr, input: string, report: Report): void {
       case 'StringLiteral':
         break;
     }
-    return typ;
+    return exprType(node);
   };
 
   check(root);

@@ -11,21 +11,33 @@ export interface ParseError {
   lineInfo: string;
 }
 
+/** Line starts of the last query seen, so that many errors in one query stay cheap. */
+let cachedQuery: string | undefined;
+let cachedLineStarts: number[] = [];
+let cachedAscii = true;
+
 /** Prometheus' PositionRange.StartPosInput: 1-based line, and byte column from the line start. */
 export function startPosInput(query: string, start: number, lineOffset = 0): string {
   if (query === '') return 'unknown position';
   if (start < 0 || start > query.length) return 'invalid position';
-  let line = lineOffset + 1;
-  let lineStart = 0;
-  for (let i = 0; i < start; i++) {
-    if (query.charCodeAt(i) === 0x0a) {
-      line++;
-      lineStart = i + 1;
-    }
+  if (query !== cachedQuery) {
+    cachedQuery = query;
+    cachedLineStarts = [0];
+    for (let i = query.indexOf('\n'); i !== -1; i = query.indexOf('\n', i + 1)) cachedLineStarts.push(i + 1);
+    cachedAscii = !/[^\x00-\x7f]/.test(query);
   }
+  // The last line start at or before `start` (a newline at `start` itself belongs to that line).
+  let lo = 0;
+  let hi = cachedLineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (cachedLineStarts[mid]! <= start) lo = mid;
+    else hi = mid - 1;
+  }
+  const lineStart = cachedLineStarts[lo]!;
   // Go counts bytes: the column is the UTF-8 length of the line up to the position, plus one.
-  const col = Buffer.byteLength(query.slice(lineStart, start), 'utf8') + 1;
-  return `${line}:${col}`;
+  const col = (cachedAscii ? start - lineStart : Buffer.byteLength(query.slice(lineStart, start), 'utf8')) + 1;
+  return `${lineOffset + lo + 1}:${col}`;
 }
 
 export function newParseError(query: string, positionRange: PositionRange, err: string): ParseError {

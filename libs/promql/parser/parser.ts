@@ -954,7 +954,14 @@ function placeholder(t: Token): NumberLiteral {
 
 export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
   const p = new Parser(input, opts);
-  const expr = p.parseExpression();
+  let expr: Expr | undefined;
+  try {
+    expr = p.parseExpression();
+  } catch (e) {
+    // Nesting deeper than the JavaScript stack allows (Go's parser has no such limit).
+    if (!(e instanceof RangeError)) throw e;
+    throw new ParseErrors([newParseError(input, { start: 0, end: input.length }, 'expression nesting too deep')]);
+  }
   if (p.errors.length > 0 || expr === undefined) throw new ParseErrors(p.errors);
   return expr;
 }

@@ -99,8 +99,21 @@ export function exprToString(e: Expr): string {
       if (AGGREGATORS_WITH_PARAM.has(e.op) && e.param !== undefined) s += exprToString(e.param) + ', ';
       return s + exprToString(e.expr) + ')';
     }
-    case 'BinaryExpr':
-      return `${exprToString(e.lhs)} ${e.op}${e.returnBool ? ' bool' : ''}${matchingString(e)} ${exprToString(e.rhs)}`;
+    case 'BinaryExpr': {
+      // Left-deep operator chains can be thousands deep: print them without recursing on the left.
+      const chain: BinaryExpr[] = [];
+      let inner: Expr = e;
+      while (inner.kind === 'BinaryExpr') {
+        chain.push(inner);
+        inner = inner.lhs;
+      }
+      let s = exprToString(inner);
+      for (let i = chain.length - 1; i >= 0; i--) {
+        const b = chain[i]!;
+        s += ` ${b.op}${b.returnBool ? ' bool' : ''}${matchingString(b)} ${exprToString(b.rhs)}`;
+      }
+      return s;
+    }
     case 'Call':
       return e.func.name + '(' + e.args.map(exprToString).join(', ') + ')';
     case 'MatrixSelector': {
@@ -137,10 +150,8 @@ function secondsToWholeMs(seconds: number): number {
   return Math.trunc(Math.trunc(seconds * 1e9) / 1e6);
 }
 
-const MAX_CHARACTERS_PER_LINE = 100;
-
-function needsSplit(e: Expr): boolean {
-  return utf8Length(exprToString(e)) > MAX_CHARACTERS_PER_LINE;
+function needsSplit(e: Expr, max: number): boolean {
+  return utf8Length(exprToString(e)) > max;
 }
 
 function indent(level: number): string {
@@ -148,43 +159,43 @@ function indent(level: number): string {
 }
 
 /** Prometheus' Pretty(level): splits expressions longer than 100 characters over lines. */
-export function prettyExpr(e: Expr, level: number): string {
+export function prettyExpr(e: Expr, level: number, max = 100): string {
   switch (e.kind) {
     case 'AggregateExpr': {
-      if (!needsSplit(e)) return indent(level) + exprToString(e);
+      if (!needsSplit(e, max)) return indent(level) + exprToString(e);
       let s = indent(level) + aggregateOpString(e) + '(\n';
-      if (AGGREGATORS_WITH_PARAM.has(e.op) && e.param !== undefined) s += prettyExpr(e.param, level + 1) + ',\n';
-      return s + prettyExpr(e.expr, level + 1) + '\n' + indent(level) + ')';
+      if (AGGREGATORS_WITH_PARAM.has(e.op) && e.param !== undefined) s += prettyExpr(e.param, level + 1, max) + ',\n';
+      return s + prettyExpr(e.expr, level + 1, max) + '\n' + indent(level) + ')';
     }
     case 'BinaryExpr': {
-      if (!needsSplit(e)) return indent(level) + exprToString(e);
+      if (!needsSplit(e, max)) return indent(level) + exprToString(e);
       return (
-        prettyExpr(e.lhs, level + 1) +
+        prettyExpr(e.lhs, level + 1, max) +
         '\n' +
         indent(level) +
         e.op +
         (e.returnBool ? ' bool' : '') +
         matchingString(e) +
         '\n' +
-        prettyExpr(e.rhs, level + 1)
+        prettyExpr(e.rhs, level + 1, max)
       );
     }
     case 'Call': {
-      if (!needsSplit(e)) return indent(level) + exprToString(e);
-      const args = e.args.map((a) => prettyExpr(a, level + 1)).join(',\n');
+      if (!needsSplit(e, max)) return indent(level) + exprToString(e);
+      const args = e.args.map((a) => prettyExpr(a, level + 1, max)).join(',\n');
       return indent(level) + e.func.name + '(\n' + args + '\n' + indent(level) + ')';
     }
     case 'ParenExpr':
-      if (!needsSplit(e)) return indent(level) + exprToString(e);
-      return indent(level) + '(\n' + prettyExpr(e.expr, level + 1) + '\n' + indent(level) + ')';
+      if (!needsSplit(e, max)) return indent(level) + exprToString(e);
+      return indent(level) + '(\n' + prettyExpr(e.expr, level + 1, max) + '\n' + indent(level) + ')';
     case 'StepInvariantExpr':
-      return prettyExpr(e.expr, level);
+      return prettyExpr(e.expr, level, max);
     case 'SubqueryExpr':
       // As in Prometheus, an unsplit subquery is not indented.
-      if (!needsSplit(e)) return exprToString(e);
-      return prettyExpr(e.expr, level) + subquerySuffix(e);
+      if (!needsSplit(e, max)) return exprToString(e);
+      return prettyExpr(e.expr, level, max) + subquerySuffix(e);
     case 'UnaryExpr':
-      return indent(level) + e.op + prettyExpr(e.expr, level).trim();
+      return indent(level) + e.op + prettyExpr(e.expr, level, max).trim();
     case 'MatrixSelector':
     case 'VectorSelector':
     case 'NumberLiteral':
@@ -193,7 +204,10 @@ export function prettyExpr(e: Expr, level: number): string {
   }
 }
 
-/** Prometheus' parser.Prettify (Pretty(0)), as /api/v1/format_query returns it. */
-export function prettify(e: Expr): string {
-  return prettyExpr(e, 0);
+/**
+ * Prometheus' parser.Prettify (Pretty(0)), as /api/v1/format_query returns it; lines longer than
+ * `maxLineLength` (Prometheus: 100) are split.
+ */
+export function prettify(e: Expr, maxLineLength = 100): string {
+  return prettyExpr(e, 0, maxLineLength);
 }

@@ -9,8 +9,20 @@ export function exprType(e: Expr): ValueType {
     case 'AggregateExpr':
     case 'VectorSelector':
       return 'vector';
-    case 'BinaryExpr':
-      return exprType(e.lhs) === 'scalar' && exprType(e.rhs) === 'scalar' ? 'scalar' : 'vector';
+    case 'BinaryExpr': {
+      // Left-deep operator chains can be thousands of levels deep: walk them without recursion.
+      const chain: Expr[] = [];
+      let inner: Expr = e;
+      while (inner.kind === 'BinaryExpr') {
+        chain.push(inner.rhs);
+        inner = inner.lhs;
+      }
+      let t = exprType(inner);
+      for (let i = chain.length - 1; i >= 0; i--) {
+        t = t === 'scalar' && exprType(chain[i]!) === 'scalar' ? 'scalar' : 'vector';
+      }
+      return t;
+    }
     case 'Call':
       return e.func.returnType;
     case 'MatrixSelector':
@@ -41,19 +53,45 @@ export function documentedType(t: ValueType): string {
 
 /** Position of an expression in the query (Prometheus' Node.PositionRange()). */
 export function posRangeOf(e: Expr): PositionRange {
-  switch (e.kind) {
-    case 'BinaryExpr':
-      return { start: posRangeOf(e.lhs).start, end: posRangeOf(e.rhs).end };
-    case 'MatrixSelector':
-      return { start: e.vectorSelector.posRange.start, end: e.endPos };
-    case 'SubqueryExpr':
-      return { start: posRangeOf(e.expr).start, end: e.endPos };
-    case 'UnaryExpr':
-      return { start: e.startPos, end: posRangeOf(e.expr).end };
-    case 'StepInvariantExpr':
-      return posRangeOf(e.expr);
-    default:
-      return e.posRange;
+  return { start: startOf(e), end: endOf(e) };
+}
+
+function startOf(e: Expr): number {
+  for (;;) {
+    switch (e.kind) {
+      case 'BinaryExpr':
+        e = e.lhs;
+        continue;
+      case 'MatrixSelector':
+        return e.vectorSelector.posRange.start;
+      case 'SubqueryExpr':
+      case 'StepInvariantExpr':
+        e = e.expr;
+        continue;
+      case 'UnaryExpr':
+        return e.startPos;
+      default:
+        return e.posRange.start;
+    }
+  }
+}
+
+function endOf(e: Expr): number {
+  for (;;) {
+    switch (e.kind) {
+      case 'BinaryExpr':
+        e = e.rhs;
+        continue;
+      case 'MatrixSelector':
+      case 'SubqueryExpr':
+        return e.endPos;
+      case 'UnaryExpr':
+      case 'StepInvariantExpr':
+        e = e.expr;
+        continue;
+      default:
+        return e.posRange.end;
+    }
   }
 }
 

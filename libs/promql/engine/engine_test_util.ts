@@ -5,9 +5,12 @@ import { Labels, METRIC_NAME, MatchType, STALE_NAN, parseSeriesSelector } from '
 import { Head } from '../../tsdb/index.ts';
 import type { FunctionCall, Matrix, Value } from './value.ts';
 
-/** Expands `1+2x3 _ stale 5x2` (promqltest's notation) into values; undefined is a missing point. */
-export function expandValues(spec: string): (number | undefined)[] {
-  const out: (number | undefined)[] = [];
+/**
+ * Expands `1+2x3 _ stale 5x2` (promqltest's notation) into values; undefined is a missing point,
+ * 'stale' a stale marker (kept out of number arrays, which may canonicalise NaN bits).
+ */
+export function expandValues(spec: string): (number | 'stale' | undefined)[] {
+  const out: (number | 'stale' | undefined)[] = [];
   for (const tok of spec.trim().split(/\s+/)) {
     if (tok === '') continue;
     if (tok === '_') {
@@ -15,7 +18,7 @@ export function expandValues(spec: string): (number | undefined)[] {
       continue;
     }
     if (tok === 'stale') {
-      out.push(STALE_NAN);
+      out.push('stale');
       continue;
     }
     const m = /^(_|[-+]?[^-+x]+?)(?:([-+])([^x]+))?x(\d+)$/.exec(tok);
@@ -58,7 +61,7 @@ export async function load(head: Head, intervalMs: number, defs: Record<string, 
   for (const [sel, spec] of Object.entries(defs)) {
     const ls = labelsOf(sel);
     expandValues(spec).forEach((v, i) => {
-      if (v !== undefined) app.append(0, ls, i * intervalMs, v);
+      if (v !== undefined) app.append(0, ls, i * intervalMs, v === 'stale' ? STALE_NAN : v);
     });
   }
   await app.commit();
@@ -147,3 +150,20 @@ export const STUB_FUNCTIONS: Record<string, FunctionCall> = {
     return enh.out;
   },
 };
+
+/** Runs an instant query at tSec seconds. */
+export async function instant(engine: { instantQuery: (q: Head, qs: string, t: number) => { exec(): Promise<{ value: Value }> } }, head: Head, qs: string, tSec: number): Promise<Value> {
+  return (await engine.instantQuery(head, qs, tSec * 1000).exec()).value;
+}
+
+/** Runs a range query (times in seconds) and returns matrixLines of the result. */
+export async function rangeLines(
+  engine: { rangeQuery: (q: Head, qs: string, s: number, e: number, step: number) => { exec(): Promise<{ value: Value }> } },
+  head: Head,
+  qs: string,
+  startSec: number,
+  endSec: number,
+  stepSec: number,
+): Promise<string[]> {
+  return matrixLines((await engine.rangeQuery(head, qs, startSec * 1000, endSec * 1000, stepSec * 1000).exec()).value);
+}

@@ -3,6 +3,7 @@
 // index.ts and add one line to `sections` below; flags, --help and /config follow automatically.
 import { z } from 'zod';
 import { serverConfigSchema } from '../../libs/server/index.ts';
+import { querierConfigSchema } from '../querier/index.ts';
 import type { DeepReadonly, LoadOptions } from '../../libs/services/index.ts';
 import { duration, durationList, loadConfig, secret, section, stringList } from '../../libs/services/index.ts';
 
@@ -39,11 +40,6 @@ export const ingesterConfigSchema = section({
     // Mimir's default. A single-process run has one ingester; the ring clamps the replication set to it.
     replication_factor: z.number().int().min(1).default(3).describe('Number of ingesters each series is written to.'),
   }),
-});
-
-export const querierConfigSchema = section({
-  query_ingesters_within: duration('13h').describe('Query ingesters only for data newer than this; 0 means always.'),
-  query_store_after: duration('12h').describe('Query the store-gateways only for data older than this; 0 means always.'),
 });
 
 export const storageConfigSchema = section({

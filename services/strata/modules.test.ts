@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { nopLogger } from '../../libs/log/index.ts';
@@ -7,12 +10,12 @@ import { loadStrataConfig } from './config.ts';
 import type { StrataContext, StrataModule } from './modules.ts';
 import { MODULES, TARGETS, TargetError, provided, resolveTargets } from './modules.ts';
 
-const fake = (name: string): StrataModule => ({ name, deps: ['server'], init: () => undefined });
+const fake = (name: string): StrataModule => ({ name, deps: ['api'], init: () => undefined });
 
 describe('resolveTargets', () => {
-  it('runs only the modules that exist for all, always with the server', () => {
-    assert.deepEqual(resolveTargets(['all']), ['server']);
-    assert.deepEqual(resolveTargets(['all'], [...MODULES, fake('ingester'), fake('agent')]), ['server', 'ingester']);
+  it('runs only the modules that exist for all, always with the server, last', () => {
+    assert.deepEqual(resolveTargets(['all']), ['querier', 'server']);
+    assert.deepEqual(resolveTargets(['all'], [...MODULES, fake('ingester'), fake('agent')]), ['ingester', 'querier', 'server']);
   });
 
   it('refuses a target whose modules are not written yet', () => {
@@ -29,7 +32,7 @@ describe('resolveTargets', () => {
 
   it('expands group targets and de-duplicates', () => {
     const mods = [...MODULES, fake('distributor'), fake('ingester'), fake('querier'), fake('query-frontend')];
-    assert.deepEqual(resolveTargets(['write', 'ingester', 'read'], mods), ['server', 'distributor', 'ingester', 'query-frontend', 'querier']);
+    assert.deepEqual(resolveTargets(['write', 'ingester', 'read'], mods), ['distributor', 'ingester', 'query-frontend', 'querier', 'server']);
   });
 
   it('keeps agent out of all', () => {
@@ -38,9 +41,12 @@ describe('resolveTargets', () => {
 });
 
 describe('strata modules', () => {
-  it('form a valid graph and serve /ready, /metrics and a masked /config', async () => {
+  it('form a valid graph and serve /ready, /metrics, a masked /config and the query API', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-modules-'));
     const config = loadStrataConfig({
-      argv: ['--server.http-listen-address=127.0.0.1', '--server.http-listen-port=0', '--blocks-storage.s3.secret-access-key=hunter2'],
+      argv: [
+        '--server.http-listen-address=127.0.0.1', '--server.http-listen-port=0', '--blocks-storage.s3.secret-access-key=hunter2', `--storage.dir=${dir}`,
+      ],
       env: {},
     });
     const manager = new ModuleManager(MODULES);
@@ -61,10 +67,14 @@ describe('strata modules', () => {
       assert.equal(doc.blocks_storage.s3.secret_access_key, '********');
       assert.equal(doc.server.http_listen_port, 0);
       const diff = parseYaml(await (await get('/config?mode=diff')).text()) as Record<string, unknown>;
-      assert.deepEqual(Object.keys(diff).sort(), ['blocks_storage', 'server']);
+      assert.deepEqual(Object.keys(diff).sort(), ['blocks_storage', 'server', 'storage']);
       assert.equal((await get('/config?mode=bogus')).status, 400);
+      // Routes added by modules started before the server listened.
+      assert.equal(await (await get('/api/v1/query?query=1%2B1&time=10')).text(), '{"status":"success","data":{"resultType":"scalar","result":[10,"2"]}}');
+      assert.equal(await (await get('/prometheus/api/v1/labels')).text(), '{"status":"success","data":[]}');
     } finally {
       await manager.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

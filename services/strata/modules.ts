@@ -6,6 +6,8 @@ import type { BuildInfo } from '../../libs/server/index.ts';
 import { Server, createMetricsRegistry, errorBody } from '../../libs/server/index.ts';
 import type { ModuleDefinition, Readiness } from '../../libs/services/index.ts';
 import { RenderMode, renderConfig } from '../../libs/services/index.ts';
+import type { Queryable } from '../../libs/storage/index.ts';
+import { Engine, LocalStorage, createQuerier } from '../querier/index.ts';
 import type { Config } from './config.ts';
 import { configSchema } from './config.ts';
 
@@ -20,8 +22,10 @@ export interface StrataContext {
   readonly readiness: () => Readiness;
   /** Set by `metrics`: the registry every module adds its metrics to. */
   registry?: Registry;
-  /** Set by `server`: add HTTP routes in init (before the server listens). */
+  /** Set by `api`: add HTTP routes in init; the `server` module starts listening after every other module. */
   server?: Server;
+  /** Set by `storage`: what queries read. */
+  queryable?: Queryable;
 }
 
 export type StrataModule = ModuleDefinition<StrataContext>;
@@ -42,7 +46,9 @@ export const MODULES: readonly StrataModule[] = [
     },
   },
   {
-    name: 'server',
+    // The HTTP server and its routes, not listening yet: modules that serve HTTP depend on `api` and
+    // add their routes in init; `server` (always last, see resolveTargets) then starts listening.
+    name: 'api',
     deps: ['metrics'],
     init: (ctx) => {
       const server = new Server(ctx.config.server, {
@@ -62,14 +68,57 @@ export const MODULES: readonly StrataModule[] = [
         },
       });
       ctx.server = server;
-      return server;
+      return undefined;
+    },
+  },
+  {
+    name: 'server',
+    deps: ['api'],
+    init: (ctx) => provided(ctx.server, 'HTTP server'),
+  },
+  {
+    // Stand-in for the distributed read path: the local TSDB directory, until queriers read
+    // ingesters and store-gateways.
+    name: 'storage',
+    deps: [],
+    init: (ctx) => {
+      const tsdb = ctx.config.blocks_storage.tsdb;
+      const storage = new LocalStorage(
+        { dir: tsdb.dir, blockRange: tsdb.block_ranges_period[0] ?? 2 * 3_600_000 },
+        { logger: ctx.logger.child({ component: 'storage' }) },
+      );
+      ctx.queryable = storage;
+      return storage;
+    },
+  },
+  {
+    name: 'querier',
+    deps: ['api', 'storage'],
+    init: (ctx) => {
+      const cfg = ctx.config.querier;
+      const engine = new Engine({
+        timeout: cfg.timeout,
+        maxSamples: cfg.max_samples,
+        lookbackDelta: cfg.lookback_delta,
+        noStepSubqueryIntervalFn: () => cfg.default_evaluation_interval,
+      });
+      const queryable = provided(ctx.queryable, 'queryable');
+      createQuerier({
+        server: provided(ctx.server, 'HTTP server'),
+        engine,
+        // One tenant until X-Scope-OrgID is read at the edge.
+        queryableFor: () => queryable,
+        build: ctx.build,
+        logger: ctx.logger.child({ component: 'querier' }),
+      });
+      return undefined;
     },
   },
   // Modules of the architecture register here as they are written, for example:
-  // { name: 'ingester', deps: ['server', 'metrics'], init: (ctx) => createIngester(ctx.config.ingester, {...}) },
+  // { name: 'ingester', deps: ['api', 'metrics'], init: (ctx) => createIngester(ctx.config.ingester, {...}) },
 ];
 
-/** Modules that run in every process whatever the target. */
+/** Modules that run in every process whatever the target; started after the target's modules. */
 export const ALWAYS = ['server'] as const;
 
 /** ARCHITECTURE.md section 2. `agent` is never part of `all`. */
@@ -102,7 +151,7 @@ export class TargetError extends Error {
  */
 export function resolveTargets(targets: readonly string[], modules: readonly StrataModule[] = MODULES): string[] {
   const have = new Set(modules.map((m) => m.name));
-  const out = new Set<string>(ALWAYS);
+  const out = new Set<string>();
   if (targets.length === 0) throw new TargetError(`no target given (valid targets: ${Object.keys(TARGETS).join(', ')})`);
   for (const t of targets) {
     const wanted = TARGETS[t];
@@ -114,5 +163,7 @@ export function resolveTargets(targets: readonly string[], modules: readonly Str
     }
     for (const m of wanted) if (have.has(m)) out.add(m);
   }
+  // Last, so that the server listens only once every module has added its routes, and stops first.
+  for (const m of ALWAYS) out.add(m);
   return [...out];
 }

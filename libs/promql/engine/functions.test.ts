@@ -543,3 +543,35 @@ describe('histogram_quantile, histogram_fraction (classic)', () => {
     assert.equal(quantile(2, [1]), Infinity);
   });
 });
+
+describe('capturing regex compilation (property)', () => {
+  // Patterns from a grammar whose meaning is the same in RE2 and JavaScript, so a plain JS
+  // RegExp of the same text is a reference for the capture groups.
+  const atom: fc.Arbitrary<string> = fc.constantFrom('a', 'b', '.', '[ab]', '[^a]', '\\d', 'x');
+  const pattern: fc.Arbitrary<string> = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      atom,
+      fc.tuple(tie('node'), tie('node')).map(([a, b]) => `${a}${b}`),
+      fc.tuple(tie('node'), tie('node')).map(([a, b]) => `${a}|${b}`),
+      tie('node').map((a) => `(${a})`),
+      tie('node').map((a) => `(?:${a})`),
+      tie('node').map((a) => `(?P<n>${a})`),
+      fc.tuple(tie('node'), fc.constantFrom('*', '+', '?', '{1,2}')).map(([a, q]) => `(?:${a})${q}`),
+    ),
+  })).node as fc.Arbitrary<string>;
+
+  it('finds the same groups as an equivalent JavaScript regex', () => {
+    fc.assert(
+      fc.property(pattern, fc.stringMatching(/^[abx1]{0,6}$/), (p, s) => {
+        const ours = compileCapturingRegex(p);
+        const ref = new RegExp(`^(?:${p.replace(/\(\?P</g, '(?<').replace(/\(\?<n>/g, '(')})$`, 's');
+        const a = ours.re.exec(s);
+        const b = ref.exec(s);
+        if (a === null || b === null) return a === b;
+        return a.length === b.length && a.every((x, i) => x === b[i]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -29,6 +29,7 @@ describe('query API over a local TSDB, with promtool', { skip: !existsSync(PROMT
   const tmp = mkdtempSync(join(tmpdir(), 'strata-querier-'));
   let p: StrataProcess;
   let server: string;
+  let om: string;
 
   before(async () => {
     const lines = ['# TYPE up gauge'];
@@ -36,7 +37,7 @@ describe('query API over a local TSDB, with promtool', { skip: !existsSync(PROMT
       lines.push(`up{instance="a",job="api"} 1 ${T0 + 15 * i}`, `up{instance="b",job="api"} ${i} ${T0 + 15 * i}`, `up{instance="c",job="db"} 0.5 ${T0 + 15 * i}`);
     }
     lines.push('# TYPE http_requests counter', `http_requests_total{code="200",job="api"} 10 ${T0}`, `http_requests_total{code="200",job="api"} 40 ${T0 + 60}`, '# EOF', '');
-    const om = join(tmp, 'data.om');
+    om = join(tmp, 'data.om');
     writeFileSync(om, lines.join('\n'));
     const created = await runStrata(['tool', 'block', 'create', '--from-openmetrics', om, '--out', join(tmp, 'tsdb')], { timeoutMs: 60_000 });
     assert.equal(created.code, 0, created.stderr);
@@ -95,5 +96,18 @@ describe('query API over a local TSDB, with promtool', { skip: !existsSync(PROMT
     const b = await (await get(`${server}/prometheus/api/v1/query?query=up&time=${T0}`)).text();
     assert.equal(a, b);
     assert.match(a, new RegExp(String.raw`^\{"status":"success","data":\{"resultType":"vector","result":\[\{"metric":\{"__name__":"up","instance":"a","job":"api"\},"value":\[${T0},"1"\]\}`));
+  });
+
+  it('is served by --target=querier too', async () => {
+    const dir = join(tmp, 'querier-tsdb');
+    const created = await runStrata(['tool', 'block', 'create', '--from-openmetrics', om, '--out', dir], { timeoutMs: 60_000 });
+    assert.equal(created.code, 0, created.stderr);
+    const q = await startStrata(['--target=querier', `--blocks-storage.tsdb.dir=${dir}`]);
+    try {
+      const r = await promtool('query', 'instant', `--time=${T0}`, q.url, 'count(up)');
+      assert.equal(r.stdout, `{} => 3 @[${T0}]\n`);
+    } finally {
+      await q.cleanup();
+    }
   });
 });

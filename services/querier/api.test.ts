@@ -11,7 +11,7 @@ import type { Querier, Queryable, QueryOptions as StorageQueryOptions, SelectHin
 import { Head } from '../../libs/tsdb/index.ts';
 import { QuerierAPI } from './api.ts';
 import { MAX_TIME_MS, MIN_TIME_MS } from './params.ts';
-import { Annotations } from './promql.ts';
+import { Annotations, Engine } from './promql.ts';
 import type { Query, QueryEngine, QueryOptions, QueryResult } from './promql.ts';
 
 const HOUR = 3_600_000;
@@ -203,7 +203,7 @@ describe('/api/v1/query', () => {
     assertError(await call('/api/v1/query?query=up&timeout=0.01'), 503, 'timeout', 'query timed out in expression evaluation');
     // An engine that just rejects with the signal's reason is classified the same way.
     engine.exec = (opts) => new Promise((_, reject) => opts!.signal!.addEventListener('abort', () => reject(opts!.signal!.reason)));
-    assertError(await call('/api/v1/query_range?query=up&start=0&end=10&step=1&timeout=10ms'), 503, 'timeout', 'query timed out');
+    assertError(await call('/api/v1/query_range?query=up&start=0&end=10&step=1&timeout=10ms'), 503, 'timeout', 'query timed out in expression evaluation');
   });
 
   it('cancels the query when the client goes away', async () => {
@@ -447,5 +447,70 @@ describe('the other endpoints', () => {
     const r = await call('/api/v1/query?query=up', { method: 'POST', payload: '{"query":"x"}', headers: { 'content-type': 'application/json' } });
     assert.equal(r.status, 200);
     assert.equal(engine.calls[0]!.qs, 'up');
+  });
+});
+
+describe('with the PromQL engine', () => {
+  let real: FastifyInstance;
+  /** Series whose samples never come: selecting them waits until the query is aborted. */
+  const stuck: Queryable = {
+    querier: () => ({
+      select: (_s, _h, _m, opts): SeriesSet => ({
+        async *[Symbol.asyncIterator]() {
+          await new Promise((_, reject) => opts?.signal?.addEventListener('abort', () => reject(opts.signal!.reason as Error)));
+        },
+        warnings: () => [],
+      }),
+      labelNames: async () => [],
+      labelValues: async () => [],
+      close: () => {},
+    }),
+  };
+
+  before(async () => {
+    const head = await seed();
+    const api = new QuerierAPI({
+      engine: new Engine(),
+      queryableFor: () => head,
+      build: { version: 'v', revision: 'r', branch: 'b' },
+      now: () => 2000,
+    });
+    const slow = new QuerierAPI({ engine: new Engine(), queryableFor: () => stuck, build: { version: 'v', revision: 'r', branch: 'b' } });
+    real = fastify();
+    await real.register(api.plugin, { prefix: '/api/v1' });
+    await real.register(slow.plugin, { prefix: '/slow/api/v1' });
+    await real.ready();
+  });
+  after(() => real.close());
+
+  const get = async (url: string) => {
+    const res = await real.inject({ method: 'GET', url });
+    return { status: res.statusCode, body: res.body };
+  };
+
+  it('answers instant and range queries over the storage', async () => {
+    assert.equal(
+      (await get('/api/v1/query?query=up%7Bjob%3D%22api%22%7D')).body,
+      '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","instance":"a","job":"api"},"value":[2,"1"]},' +
+        '{"metric":{"__name__":"up","instance":"b","job":"api"},"value":[2,"0"]}]}}',
+    );
+    assert.equal(
+      (await get('/api/v1/query_range?query=sum(up)&start=0&end=2&step=1')).body,
+      '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2"],[2,"2"]]}]}}',
+    );
+    assert.equal((await get('/api/v1/query?query=%22a%3Cb%22&time=1.5')).body, '{"status":"success","data":{"resultType":"string","result":[1.5,"a\\u003cb"]}}');
+  });
+
+  it('reports the engine\'s errors as Prometheus does', async () => {
+    const empty = await get('/api/v1/query?query=');
+    assert.equal(empty.status, 400);
+    // Prometheus has no position for an empty query.
+    assert.match(empty.body, /"error":"invalid parameter \\"query\\": unknown position: parse error: no expression found in input"/);
+    const matrix = await get('/api/v1/query_range?query=up%5B5m%5D&start=0&end=2&step=1');
+    assertError(matrix, 400, 'bad_data', 'invalid parameter "query": invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+  });
+
+  it('turns an expired timeout into a timeout error', async () => {
+    assertError(await get('/slow/api/v1/query?query=up&timeout=0.05'), 503, 'timeout', 'query timed out in expression evaluation');
   });
 });

@@ -377,9 +377,11 @@ export class QuerierAPI {
         result = await query.exec();
       } catch (e) {
         const err = classifyError(e, signal);
-        // The engine sees an aborted signal as a cancellation; ours fired because the timeout passed.
-        if (err.type === ErrorType.Canceled && timedOut()) {
-          throw new ApiError(ErrorType.Timeout, err.message.replace(/^query was canceled in /, 'query timed out in '), { cause: e });
+        // Once the timeout passed, whatever stopped the query (the engine seeing its signal aborted,
+        // a storage read giving up) is the timeout's doing: Prometheus' "query timed out in …".
+        if (timedOut() && err.type !== ErrorType.Timeout && err.type !== ErrorType.BadData) {
+          const where = /^query was canceled in (.+)$/.exec(err.message)?.[1] ?? 'expression evaluation';
+          throw new ApiError(ErrorType.Timeout, `query timed out in ${where}`, { cause: e });
         }
         throw err;
       }

@@ -79,7 +79,7 @@ export function classifyError(e: unknown, signal?: AbortSignal): ApiError {
   const type = (e as { type?: unknown } | null)?.type;
   if (typeof type === 'string' && ERROR_TYPES.has(type)) return new ApiError(type as ErrorType, messageOf(e), { cause: e });
   const name = (e as { name?: unknown } | null)?.name;
-  if (name === 'TimeoutError') return new ApiError(ErrorType.Timeout, messageOf(e), { cause: e });
+  if (name === 'TimeoutError') return new ApiError(ErrorType.Timeout, 'query timed out in expression evaluation', { cause: e });
   if (name === 'AbortError' || signal?.aborted) {
     const timedOut = (signal?.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
     return timedOut

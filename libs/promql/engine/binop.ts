@@ -124,7 +124,7 @@ export class MatchState {
   private rightSigs: (Sample | undefined)[] = [];
   private matchedPresent = new Uint8Array(0);
   private matchedSigs: (Set<string> | undefined)[] = [];
-  private readonly resultMetrics = new Map<string, Labels>();
+  private readonly resultMetrics = new Map<Labels, Map<Labels, Labels>>();
 
   private resetPresent(): Uint8Array {
     if (this.sigsPresent.length !== this.numSigs) this.sigsPresent = new Uint8Array(this.numSigs);
@@ -253,8 +253,10 @@ export class MatchState {
 
   /** Labels of a vector/vector result (Prometheus' resultMetric), cached per input pair. */
   private resultMetric(lhs: Labels, rhs: Labels, op: BinaryOp, matching: VectorMatching): Labels {
-    const cacheKey = labelsKey(lhs) + '\u0000' + labelsKey(rhs);
-    const cached = this.resultMetrics.get(cacheKey);
+    // Keyed by object: series keep their Labels objects from step to step.
+    let byRhs = this.resultMetrics.get(lhs);
+    if (!byRhs) this.resultMetrics.set(lhs, (byRhs = new Map()));
+    const cached = byRhs.get(rhs);
     if (cached) return cached;
     const dropSchema = changesMetricSchema(op);
     const oneToOne = matching.card === 'one-to-one';
@@ -277,7 +279,7 @@ export class MatchState {
       }
       ret = b.labels();
     }
-    this.resultMetrics.set(cacheKey, ret);
+    byRhs.set(rhs, ret);
     return ret;
   }
 }

@@ -19,7 +19,7 @@ import { compileLabelJoin, compileLabelReplace, dropNameAfterRelabel } from './f
 import { LookbackIterator, PointsSeries, WindowReader, nativeHistogramsUnsupported } from './iterators.ts';
 import { dropMetadata, keyWith, keyWithout, labelsKey } from './labels_util.ts';
 import { setOffsetForAtModifier } from './preprocess.ts';
-import type { EvalNodeHelper, FPoint, FunctionCall, Matrix, Series, StringValue, Vector } from './value.ts';
+import type { EvalNodeHelper, FPoint, FunctionCall, Matrix, Sample, Series, StringValue, Vector } from './value.ts';
 
 /** A selector's series: selected before evaluation, read from storage when first evaluated. */
 export interface SelectorState {
@@ -135,6 +135,12 @@ export function mergeSeriesWithSameLabelset(mat: Matrix): Matrix {
     merged.push({ ...base, floats });
   }
   return merged;
+}
+
+interface OutputSeries {
+  series: Series;
+  /** The last step that added a point. */
+  ts: number;
 }
 
 /** Where a range-vector function reads its windows from: a matrix selector or an evaluated subquery. */
@@ -299,14 +305,21 @@ export class Evaluator implements AggregationEnv {
     const bufSigs: number[][] = exprs.map(() => []);
     const cursors = matrixes.map((m) => new Int32Array(m?.length ?? 0));
     const enh: EvalNodeHelper = { ts: 0, out: [], cache: new Map() };
-    const seriess = new Map<string, { series: Series; ts: number }>();
+    // Output series by label set; most steps see the same Labels objects again, so look those up
+    // by identity before falling back to the exact key.
+    const seriess = new Map<string, OutputSeries>();
+    const byObject = new Map<Labels, OutputSeries>();
+    // One sample object per input series, refilled at every step (nobody keeps them past a step).
+    const pools: Sample[][] = matrixes.map((m) => (m ?? []).map((s) => ({ metric: s.metric, t: 0, f: 0 })));
     let tempNumSamples = this.currentSamples;
 
     for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
       this.q.check();
       await this.maybePause();
       this.currentSamples = tempNumSamples;
-      for (let i = 0; i < exprs.length; i++) this.gather(ts, matrixes[i], cursors[i]!, vectors[i]!, bufSigs[i]!, seriesSigs?.[i]);
+      for (let i = 0; i < exprs.length; i++) {
+        this.gather(ts, matrixes[i], cursors[i]!, pools[i]!, vectors[i]!, bufSigs[i]!, seriesSigs?.[i]);
+      }
       enh.ts = ts;
       const result = fn(vectors, bufSigs, enh, state);
       enh.out = [];
@@ -325,15 +338,18 @@ export class Evaluator implements AggregationEnv {
       }
       for (const s of result) {
         if (s.h) throw nativeHistogramsUnsupported();
-        const k = labelsKey(s.metric);
-        let entry = seriess.get(k);
-        if (entry) {
-          if (entry.ts === ts) throw evalError('vector cannot contain metrics with the same labelset');
-          entry.ts = ts;
-        } else {
-          entry = { series: { metric: s.metric, floats: [], dropName: s.dropName ?? false }, ts };
-          seriess.set(k, entry);
+        let entry = byObject.get(s.metric);
+        if (!entry) {
+          const k = labelsKey(s.metric);
+          entry = seriess.get(k);
+          if (!entry) {
+            entry = { series: { metric: s.metric, floats: [], dropName: s.dropName ?? false }, ts: Number.NaN };
+            seriess.set(k, entry);
+          }
+          byObject.set(s.metric, entry);
         }
+        if (entry.ts === ts) throw evalError('vector cannot contain metrics with the same labelset');
+        entry.ts = ts;
         entry.series.floats.push({ t: ts, f: s.f });
       }
     }
@@ -344,7 +360,15 @@ export class Evaluator implements AggregationEnv {
   }
 
   /** The vector of `input` at ts (Prometheus' gatherVector); advances the per-series cursors. */
-  private gather(ts: number, input: Matrix | undefined, cursors: Int32Array, out: Vector, bufSigs: number[], sigs: Int32Array | undefined): void {
+  private gather(
+    ts: number,
+    input: Matrix | undefined,
+    cursors: Int32Array,
+    pool: Sample[],
+    out: Vector,
+    bufSigs: number[],
+    sigs: Int32Array | undefined,
+  ): void {
     out.length = 0;
     bufSigs.length = 0;
     if (!input) return;
@@ -354,7 +378,12 @@ export class Evaluator implements AggregationEnv {
       let c = cursors[i]!;
       while (c < fl.length && fl[c]!.t < ts) c++;
       if (c < fl.length && fl[c]!.t === ts) {
-        out.push({ metric: s.metric, t: ts, f: fl[c]!.f, dropName: s.dropName ?? false });
+        const smpl = pool[i]!;
+        smpl.metric = s.metric;
+        smpl.t = ts;
+        smpl.f = fl[c]!.f;
+        smpl.dropName = s.dropName ?? false;
+        out.push(smpl);
         cursors[i] = c + 1;
       } else {
         cursors[i] = c;

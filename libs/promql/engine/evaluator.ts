@@ -226,7 +226,7 @@ export class Evaluator implements AggregationEnv {
         return { t: this.startTimestamp, v: e.val };
       case 'VectorSelector': {
         const series = await this.expand(e);
-        return this.evalSeries(series, e.offset);
+        return await this.evalSeries(series, e.offset);
       }
       case 'MatrixSelector':
         if (this.startTimestamp !== this.endTimestamp) throw new PromQLError('internal', 'cannot do range evaluation of matrix selector');
@@ -396,12 +396,13 @@ export class Evaluator implements AggregationEnv {
   }
 
   /** An instant vector selector at every step (Prometheus' evalSeries). */
-  private evalSeries(series: readonly StorageSeries[], offset: number): Matrix {
+  private async evalSeries(series: readonly StorageSeries[], offset: number): Promise<Matrix> {
     const it = new LookbackIterator(this.q.lookbackDelta);
     const lookback = this.q.lookbackDelta;
     const mat: Matrix = [];
     for (const s of series) {
       this.q.check();
+      await this.maybePause();
       it.reset(s.iterator());
       const floats: FPoint[] = [];
       for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
@@ -424,6 +425,7 @@ export class Evaluator implements AggregationEnv {
     const mat: Matrix = [];
     for (const s of series) {
       this.q.check();
+      await this.maybePause();
       reader.reset(s.iterator());
       this.addSamples(reader.fill(mint, maxt));
       if (reader.floats.length > 0) mat.push({ metric: s.labels, floats: reader.floats.map((p) => ({ t: p.t, f: p.f })) });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { Labels, Matcher, MatchType } from '../../model/index.ts';
 import type { Expr, MatrixSelector, NumberLiteral, StringLiteral, VectorSelector } from '../parser/ast.ts';
 import { Annotations, renderAnnotation } from './annotations.ts';
-import { FUNCTION_CALLS, FunctionError, createLabelsForAbsentFunction, natsortLess } from './functions.ts';
+import { FUNCTION_CALLS, FunctionError, civilFromUnix, createLabelsForAbsentFunction, natsortLess } from './functions.ts';
 import { compileCapturingRegex, expandTemplate } from './functions_label.ts';
 import { bucketQuantile, bucketFraction, quantile } from './quantile.ts';
 import type { EvalNodeHelper, FPoint, Matrix, Sample, Vector } from './value.ts';
@@ -309,6 +309,17 @@ describe('instant-vector math', () => {
     assert.equal(at('year', -1), 1969);
     const noArg = FUNCTION_CALLS.year!([], [], [], enhAt(0), new Annotations());
     assert.deepEqual(noArg.map((s) => s.f), [1970]);
+  });
+
+  it("Go's wrapping calendar arithmetic agrees with the direct one where both apply (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 52), max: 2 ** 52 }), (secs) => {
+        assert.deepEqual(civilFromUnix(BigInt(secs)), civilFromUnix(secs));
+      }),
+      { numRuns: 2000 },
+    );
+    assert.deepEqual(civilFromUnix(0n), civilFromUnix(0));
+    assert.equal(civilFromUnix(0n).weekday, 4);
   });
 
   it('date functions agree with Date for any second (property)', () => {

@@ -165,7 +165,7 @@ const funcTimestamp: FunctionCall = (v, _m, _a, enh) => {
 
 // Date functions: UTC calendar fields of the argument's values (seconds), or of the evaluation time.
 
-interface Civil {
+export interface Civil {
   year: number;
   month: number; // 1..12
   day: number;
@@ -176,8 +176,8 @@ interface Civil {
 }
 
 /** Go's int64(f) on amd64: truncation, and the minimum int64 for NaN or out-of-range values. */
-function goInt64(f: number): number {
-  if (f !== f || f >= 9223372036854775807 || f < -9223372036854775808) return -9223372036854775808;
+function goInt64(f: number): bigint | number {
+  if (f !== f || f >= 9223372036854775807 || f < -9223372036854775808) return -9223372036854775808n;
   return Math.trunc(f);
 }
 
@@ -190,7 +190,13 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
-function civilFromUnix(sec: number): Civil {
+// Beyond ±2^53 s, Go's own arithmetic decides (uint64 absolute seconds that wrap around).
+const SAFE_SECONDS = 2 ** 53;
+
+/** UTC calendar fields of Unix seconds, as Go's time.Unix(sec, 0).UTC() reports them. */
+export function civilFromUnix(secIn: number | bigint): Civil {
+  if (typeof secIn === 'bigint' || Math.abs(secIn) >= SAFE_SECONDS) return goCivil(BigInt(secIn));
+  const sec = secIn;
   const sod = ((sec % 86400) + 86400) % 86400;
   const days = (sec - sod) / 86400;
   const z = days + 719468;
@@ -210,6 +216,40 @@ function civilFromUnix(sec: number): Civil {
     minute: Math.floor((sod % 3600) / 60),
     weekday: (((days + 4) % 7) + 7) % 7,
     yearDay: days - daysFromCivil(year, 1, 1) + 1,
+  };
+}
+
+// Go's time package (1.23+): absolute seconds count from March 1 of year -292277022399, in uint64.
+const ABSOLUTE_YEARS = 292277022400n;
+const MARCH_THRU_DECEMBER = 306n;
+const UNIX_TO_INTERNAL = (1969n * 365n + 1969n / 4n - 1969n / 100n + 1969n / 400n) * 86400n;
+const INTERNAL_TO_ABSOLUTE = ((ABSOLUTE_YEARS / 400n) * 146097n + MARCH_THRU_DECEMBER) * 86400n;
+const UNIX_TO_ABSOLUTE = UNIX_TO_INTERNAL + INTERNAL_TO_ABSOLUTE;
+
+/** Go's calendar computation (Neri–Schneider on March-based absolute days), wrapping like Go. */
+function goCivil(sec: bigint): Civil {
+  const abs = BigInt.asUintN(64, sec + UNIX_TO_ABSOLUTE);
+  const days = abs / 86400n;
+  const sod = Number(abs % 86400n);
+  const d = 4n * days + 3n;
+  const century = d / 146097n;
+  const cdays = (d % 146097n) / 4n;
+  const cyear = (4n * cdays + 3n) / 1461n;
+  const ayday = Number(((4n * cdays + 3n) % 1461n) / 4n);
+  const amonth = Math.floor((5 * ayday + 461) / 153);
+  const mday = Math.floor(((5 * ayday + 461) % 153) / 5);
+  const janFeb = ayday >= 306 ? 1 : 0;
+  const year = Number(BigInt.asIntN(64, BigInt.asUintN(64, century * 100n - ABSOLUTE_YEARS))) + Number(cyear) + janFeb;
+  const leap = cyear % 4n === 0n && (cyear !== 0n || century % 4n === 0n) ? 1 : 0;
+  return {
+    year,
+    month: amonth - janFeb * 12,
+    day: mday + 1,
+    hour: Math.floor(sod / 3600),
+    minute: Math.floor((sod % 3600) / 60),
+    // March 1 of the absolute year was a Wednesday.
+    weekday: Number((days + 3n) % 7n),
+    yearDay: ayday + (1 + 31 + 28) + (leap & ~janFeb) - 365 * janFeb,
   };
 }
 

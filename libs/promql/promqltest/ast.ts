@@ -2,7 +2,7 @@
 // uses experimental functions, and the step-invariance rewrite (an `@` on every selector).
 
 import type { Labels } from '../../model/index.ts';
-import type { Expr, SubqueryExpr, VectorSelector } from '../parser/ast.ts';
+import type { Expr, SubqueryExpr, VectorSelector } from '../parser/index.ts';
 
 type Node = Expr;
 

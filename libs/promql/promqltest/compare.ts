@@ -3,9 +3,8 @@
 // expected-versus-got diffs for reports.
 
 import { compareLabels, type Labels } from '../../model/index.ts';
-import type { Annotation } from '../engine/annotations.ts';
-import { renderAnnotation } from '../engine/annotations.ts';
-import type { FPoint, HPoint, Matrix, Series, Value, Vector } from '../engine/value.ts';
+import { renderAnnotation, type Annotation } from '../engine/index.ts';
+import type { FPoint, HPoint, Matrix, Series, Value, Vector } from '../engine/index.ts';
 import { almostEqual } from './almost.ts';
 import { histogramsMatch, histogramTestExpression } from './histogram.ts';
 import { formatFloat } from './numbers.ts';

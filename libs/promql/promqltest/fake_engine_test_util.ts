@@ -4,9 +4,9 @@
 
 import { compareLabels, Labels, Matcher, MatchType, isStaleNaN } from '../../model/index.ts';
 import { ValueType, type Queryable } from '../../storage/index.ts';
-import { Annotations } from '../engine/annotations.ts';
-import type { Matrix, Value, Vector } from '../engine/value.ts';
-import type { Expr, FunctionDef, VectorSelector } from '../parser/ast.ts';
+import { Annotations } from '../engine/index.ts';
+import type { Matrix, Value, Vector } from '../engine/index.ts';
+import type { Expr, FunctionDef, VectorSelector } from '../parser/index.ts';
 import type { TestEngine, TestParser, TestQuery } from './runner.ts';
 
 const LOOKBACK = 300_000;

@@ -1,7 +1,7 @@
 // The little native-histogram arithmetic the scripts need: `{{…}}+{{…}}xN` series in the point
 // syntax, comparison with tolerance after compaction, and Prometheus' TestExpression text form.
 
-import type { FloatHistogram } from '../engine/value.ts';
+import type { FloatHistogram } from '../engine/index.ts';
 import { almostEqual } from './almost.ts';
 import { formatFloat } from './numbers.ts';
 

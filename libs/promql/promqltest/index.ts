@@ -11,3 +11,4 @@ export type { RunOptions, TestEngine, TestParser, TestQuery, FileReport, CaseRes
 export { formatReport, toJSONReport } from './report.ts';
 export type { JSONReport, CaseCounts } from './report.ts';
 export { runFiles, expandTestPaths } from './files.ts';
+export { createRunOptions } from './defaults.ts';

@@ -5,13 +5,14 @@
 import { Labels, METRIC_NAME } from '../../model/index.ts';
 import type { Queryable } from '../../storage/index.ts';
 import { Head } from '../../tsdb/index.ts';
-import type { Annotation } from '../engine/annotations.ts';
-import type { Value, Vector } from '../engine/value.ts';
-import type { Expr } from '../parser/ast.ts';
+import type { Annotation } from '../engine/index.ts';
+import type { Value, Vector } from '../engine/index.ts';
+import type { Expr } from '../parser/index.ts';
 import { QUERY_CONTEXT_FUNCS, selectsAny, setAtModifier, usesExperimental } from './ast.ts';
 import {
   checkAnnotations, checkExpectedFailure, checkMatrixSorted, compareResult, diffLines, expectedLines, quote, resultLines,
 } from './compare.ts';
+import { parseGoFloat } from './numbers.ts';
 import { isFail, isOrdered, parseScript, type EvalCmd, type LoadCmd } from './script.ts';
 
 /** The only reasons a case may be skipped. */
@@ -144,8 +145,8 @@ function nhcbSeries(cmd: LoadCmd): Labels[] {
     const suffix = ['_bucket', '_count', '_sum'].find((x) => name.endsWith(x));
     if (suffix === undefined) continue;
     if (suffix === '_bucket') {
-      const le = Number(s.labels.get('le'));
-      if (!s.labels.has('le') || Number.isNaN(le)) continue;
+      const le = parseGoFloat(s.labels.get('le'));
+      if (!s.labels.has('le') || le === undefined || Number.isNaN(le)) continue;
     }
     if (!s.values.some((v) => !v.omitted && !v.histogram)) continue;
     const base = s.labels.builder().del('le').set(METRIC_NAME, name.slice(0, -suffix.length)).labels();
@@ -242,9 +243,9 @@ function skipReason(cmd: EvalCmd, storage: TestStorage, opts: RunOptions): SkipR
   try {
     expr = opts.parser.parseExpr(cmd.expr);
   } catch (e) {
-    if (!opts.enableExperimental && (/experimental|is not enabled/.test(errorMessage(e)) || EXPERIMENTAL_SYNTAX.some((re) => re.test(cmd.expr)))) {
-      return SkipReason.ExperimentalFeature;
-    }
+    // Experimental syntax the parser does not support at all is skipped even when enabled.
+    if (/experimental|is not enabled/.test(errorMessage(e))) return SkipReason.ExperimentalFeature;
+    if (!opts.enableExperimental && EXPERIMENTAL_SYNTAX.some((re) => re.test(cmd.expr))) return SkipReason.ExperimentalFeature;
   }
   if (expr === undefined) {
     // Without a syntax tree, a histogram series' name in the query is the best evidence.

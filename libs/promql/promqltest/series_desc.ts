@@ -2,7 +2,7 @@
 // followed by expanding point syntax, e.g. `foo{a="b"} 1+2x3 _ stale _x2 {{schema:1 sum:3}}`.
 
 import { Labels, METRIC_NAME, STALE_NAN } from '../../model/index.ts';
-import type { FloatHistogram } from '../engine/value.ts';
+import type { FloatHistogram } from '../engine/index.ts';
 import { addHistograms, newHistogram, subHistograms } from './histogram.ts';
 import { parseNumber, unquote } from './numbers.ts';
 

@@ -1,6 +1,7 @@
 // The `strata tool` subcommands. Add yours here (e.g. "block create", "promqltest").
 import { blockAnalyze, blockCreate, blockDump } from './block.ts';
 import { checkConfig } from './check-config.ts';
+import { promqltest } from './promqltest.ts';
 import type { ToolCommand } from './types.ts';
 
-export const TOOL_COMMANDS: readonly ToolCommand[] = [checkConfig, blockCreate, blockDump, blockAnalyze];
+export const TOOL_COMMANDS: readonly ToolCommand[] = [checkConfig, blockCreate, blockDump, blockAnalyze, promqltest];

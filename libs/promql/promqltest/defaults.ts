@@ -1,0 +1,21 @@
+// The engine and parser the runner uses by default: Strata's own, configured as Prometheus'
+// test engine is (max 10000 samples, 100s timeout, 5m lookback, 1m default subquery step).
+
+import { Engine } from '../engine/index.ts';
+import { exprToString, parseExpr } from '../parser/index.ts';
+import type { RunOptions } from './runner.ts';
+
+export function createRunOptions(o: { enableExperimental?: boolean } = {}): RunOptions {
+  const enableExperimental = o.enableExperimental ?? false;
+  const engine = new Engine({
+    maxSamples: 10_000,
+    timeout: 100_000,
+    lookbackDelta: 5 * 60_000,
+    noStepSubqueryIntervalFn: () => 60_000,
+    enableExperimental,
+  });
+  // Parse everything Prometheus' test parser accepts, so experimental cases are recognised and
+  // skipped (or run, when enabled) rather than failing to parse.
+  const parser = { parseExpr: (s: string) => parseExpr(s, { enableExperimentalFunctions: true }), exprToString };
+  return { engine, parser, enableExperimental };
+}

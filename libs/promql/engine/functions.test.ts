@@ -132,6 +132,11 @@ describe('rate, increase, delta', () => {
     const out = FUNCTION_CALLS.rate!([], m, [arg], enhAt(5 * MIN), annos);
     assert.equal(out.length, 0);
     assert.deepEqual(annos.all().map((a) => renderAnnotation(a, 'rate(     m[10m])')), ['PromQL warning: encountered a mix of histograms and floats for metric name "m" (1:6)']);
+    // A subquery argument has no position in Prometheus (a synthesized selector): 1:1.
+    const sq: Expr = { kind: 'SubqueryExpr', expr: vs('m', [], 5), range: 10 * MIN, originalOffset: 0, offset: 0, step: MIN, endPos: 14 };
+    const annos2 = new Annotations();
+    FUNCTION_CALLS.rate!([], m, [sq], enhAt(5 * MIN), annos2);
+    assert.deepEqual(annos2.all().map((a) => a.pos), [{ start: 0, end: 0 }]);
   });
 });
 

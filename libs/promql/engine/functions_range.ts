@@ -9,7 +9,7 @@ import type { Annotations } from './annotations.ts';
 import { KahanSum, kahanSumInc } from './kahan.ts';
 import { quantile } from './quantile.ts';
 import { FunctionError } from './functions_label.ts';
-import { argPos, argsPos, durationSeconds, formatF, formatG, metricName } from './functions_util.ts';
+import { argPos, argsPos, matrixArgPos, durationSeconds, formatF, formatG, metricName } from './functions_util.ts';
 import type { EvalNodeHelper, FloatHistogram, FPoint, HPoint, Matrix, Series, Vector } from './value.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ function extrapolatedRate(matrixVals: Matrix, args: readonly Expr[], enh: EvalNo
   const rangeEnd = enh.ts - offset;
 
   if (hists.length > 0 && floats.length > 0) {
-    mixedFloatsHistogramsWarning(annos, metricName(series!.metric), argPos(args, 0));
+    mixedFloatsHistogramsWarning(annos, metricName(series!.metric), matrixArgPos(args, 0));
     return enh.out;
   }
   if (hists.length > 0) {
@@ -247,12 +247,12 @@ export function funcDeriv(_v: Vector[], m: Matrix, args: readonly Expr[], enh: E
   const floats = series.floats;
   const mixed = histogramsOf(series).length > 0;
   if (floats.length < 2) {
-    if (floats.length === 1 && mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), argPos(args, 0));
+    if (floats.length === 1 && mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), matrixArgPos(args, 0));
     return enh.out;
   }
   // Regress relative to the first sample's time, to keep the x values small.
   const { slope } = linearRegression(floats, floats[0]!.t);
-  if (mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), argPos(args, 0));
+  if (mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), matrixArgPos(args, 0));
   return push(enh, slope);
 }
 
@@ -263,11 +263,11 @@ export function funcPredictLinear(v: Vector[], m: Matrix, args: readonly Expr[],
   const floats = series.floats;
   const mixed = histogramsOf(series).length > 0;
   if (floats.length < 2) {
-    if (floats.length === 1 && mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), argPos(args, 0));
+    if (floats.length === 1 && mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), matrixArgPos(args, 0));
     return enh.out;
   }
   const { slope, intercept } = linearRegression(floats, enh.ts);
-  if (mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), argPos(args, 0));
+  if (mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), matrixArgPos(args, 0));
   return push(enh, slope * dur.f + intercept);
 }
 
@@ -398,7 +398,7 @@ export function funcAvgOverTime(_v: Vector[], m: Matrix, args: readonly Expr[], 
   const floats = series.floats;
   const hists = histogramsOf(series);
   if (floats.length > 0 && hists.length > 0) {
-    mixedFloatsHistogramsWarning(annos, metricName(series.metric), argPos(args, 0));
+    mixedFloatsHistogramsWarning(annos, metricName(series.metric), matrixArgPos(args, 0));
     return enh.out;
   }
   if (floats.length === 0) return enh.out; // Native histograms: not supported yet.
@@ -474,7 +474,7 @@ export function funcTsOfLastOverTime(_v: Vector[], m: Matrix, _args: readonly Ex
 function compareOverTime(m: Matrix, args: readonly Expr[], enh: EvalNodeHelper, annos: Annotations, better: (cur: number, best: number) => boolean, returnTimestamp: boolean): Vector {
   const series = m[0];
   if (!series || series.floats.length === 0) return enh.out;
-  if (histogramsOf(series).length > 0) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), argPos(args, 0));
+  if (histogramsOf(series).length > 0) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), matrixArgPos(args, 0));
   const floats = series.floats;
   let best = floats[0]!.f;
   let tsOfBest = floats[0]!.t;
@@ -510,7 +510,7 @@ export function funcSumOverTime(_v: Vector[], m: Matrix, args: readonly Expr[], 
   const floats = series.floats;
   const hists = histogramsOf(series);
   if (floats.length > 0 && hists.length > 0) {
-    mixedFloatsHistogramsWarning(annos, metricName(series.metric), argPos(args, 0));
+    mixedFloatsHistogramsWarning(annos, metricName(series.metric), matrixArgPos(args, 0));
     return enh.out;
   }
   if (floats.length === 0) return enh.out; // Native histograms: not supported yet.
@@ -534,7 +534,7 @@ export function funcQuantileOverTime(v: Vector[], m: Matrix, args: readonly Expr
 function varianceOverTime(m: Matrix, args: readonly Expr[], enh: EvalNodeHelper, annos: Annotations, sqrt: boolean): Vector {
   const series = m[0];
   if (!series || series.floats.length === 0) return enh.out;
-  if (histogramsOf(series).length > 0) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), argPos(args, 0));
+  if (histogramsOf(series).length > 0) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), matrixArgPos(args, 0));
   let count = 0;
   let mean = 0;
   let cMean = 0;
@@ -562,7 +562,7 @@ export function funcStdvarOverTime(_v: Vector[], m: Matrix, args: readonly Expr[
 export function funcMadOverTime(_v: Vector[], m: Matrix, args: readonly Expr[], enh: EvalNodeHelper, annos: Annotations): Vector {
   const series = m[0];
   if (!series || series.floats.length === 0) return enh.out;
-  if (histogramsOf(series).length > 0) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), argPos(args, 0));
+  if (histogramsOf(series).length > 0) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), matrixArgPos(args, 0));
   const values = new Float64Array(series.floats.length);
   for (let i = 0; i < values.length; i++) {
     const f = series.floats[i]!.f;
@@ -605,7 +605,7 @@ export function funcDoubleExponentialSmoothing(v: Vector[], m: Matrix, args: rea
   const l = floats.length;
   const mixed = histogramsOf(series).length > 0;
   if (l < 2) {
-    if (l === 1 && mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), argPos(args, 0));
+    if (l === 1 && mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), matrixArgPos(args, 0));
     return enh.out;
   }
   let s0 = 0;
@@ -619,6 +619,6 @@ export function funcDoubleExponentialSmoothing(v: Vector[], m: Matrix, args: rea
     s0 = s1;
     s1 = x + y;
   }
-  if (mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), argPos(args, 0));
+  if (mixed) histogramIgnoredInMixedRangeInfo(annos, metricName(series.metric), matrixArgPos(args, 0));
   return push(enh, s1);
 }

@@ -47,10 +47,22 @@ export function argPos(args: readonly Expr[], i: number): PositionRange | undefi
   return a ? positionRange(a) : undefined;
 }
 
-/** Position of all arguments together (Prometheus' Expressions.PositionRange()). */
+/**
+ * Position of a range-vector argument. Prometheus evaluates a subquery argument into a
+ * synthesized matrix selector without a position, so annotations about it point at 1:1.
+ */
+export function matrixArgPos(args: readonly Expr[], i: number): PositionRange | undefined {
+  const a = args[i];
+  if (!a) return undefined;
+  return a.kind === 'SubqueryExpr' ? { start: 0, end: 0 } : positionRange(a);
+}
+
+/** Position of all arguments together (Prometheus' Expressions.PositionRange()), subqueries as above. */
 export function argsPos(args: readonly Expr[]): PositionRange | undefined {
   if (args.length === 0) return undefined;
-  return mergeRanges(positionRange(args[0]!), positionRange(args[args.length - 1]!));
+  const first = matrixArgPos(args, 0)!;
+  const last = matrixArgPos(args, args.length - 1)!;
+  return mergeRanges(first, last);
 }
 
 export function metricName(m: Labels): string {

@@ -185,6 +185,26 @@ describe('delayed name removal', () => {
     assert.deepEqual(await rangeLines(ng, head, '-stale_metric or -{__name__="gappy"}', 0, 3 * MIN, MIN), ['{} -1@0 -2@60 -1@120 -4@180']);
   });
 
+  it('tells functions that names are removed at the end', async () => {
+    const seen: (boolean | undefined)[] = [];
+    const spy = new Engine({
+      functions: {
+        ...STUB_FUNCTIONS,
+        abs: (v, m, a, enh, an) => {
+          seen.push(enh.enableDelayedNameRemoval);
+          return STUB_FUNCTIONS.abs!(v, m, a, enh, an);
+        },
+        sum_over_time: (v, m, a, enh, an) => {
+          seen.push(enh.enableDelayedNameRemoval);
+          return STUB_FUNCTIONS.sum_over_time!(v, m, a, enh, an);
+        },
+      },
+    });
+    await spy.instantQuery(head, 'abs(sum_over_time(http_requests[5m]))', 50 * MIN * 1000).exec();
+    assert.ok(seen.length > 0);
+    assert.ok(seen.every((x) => x === true));
+  });
+
   it('relabels series, merging those that end up identical', async () => {
     await assert.rejects(
       ng.instantQuery(head, 'label_replace(http_requests, "job", "x", "job", ".*")', 50 * MIN * 1000).exec(),

@@ -304,7 +304,7 @@ export class Evaluator implements AggregationEnv {
     const vectors: Vector[] = exprs.map(() => []);
     const bufSigs: number[][] = exprs.map(() => []);
     const cursors = matrixes.map((m) => new Int32Array(m?.length ?? 0));
-    const enh: EvalNodeHelper = { ts: 0, out: [], cache: new Map() };
+    const enh: EvalNodeHelper = { ts: 0, out: [], cache: new Map(), enableDelayedNameRemoval: true };
     // Output series by label set; most steps see the same Labels objects again, so look those up
     // by identity before falling back to the exact key.
     const seriess = new Map<string, OutputSeries>();
@@ -619,7 +619,7 @@ export class Evaluator implements AggregationEnv {
     const dropName = !RANGE_FUNCTIONS_KEEPING_NAME.has(name);
     const reader = new WindowReader();
     const inMatrix: Matrix = [{ metric: Labels.EMPTY, floats: reader.floats }];
-    const enh: EvalNodeHelper = { ts: 0, out: [], cache: new Map() };
+    const enh: EvalNodeHelper = { ts: 0, out: [], cache: new Map(), enableDelayedNameRemoval: true };
     const vectorVals: Vector[] = [];
     const mat: Matrix = [];
     const counterCheck = name === 'rate' || name === 'increase';

@@ -1,9 +1,13 @@
 // Type checking of a parsed expression (Prometheus' parser.checkAST): value types of operands and
 // arguments, modifier rules, and the non-empty selector rule, with Prometheus' messages and positions.
 
-import { METRIC_NAME, goQuote } from '../../model/index.ts';
+import { METRIC_NAME, goQuote as quote } from '../../model/index.ts';
 import type { BinaryExpr, Expr, PositionRange, ValueType } from './ast.ts';
-import { documentedType, exprType, posRangeOf } from './walk.ts';
+import * as walk from './walk.ts';
+
+// Local copies: under tsx every access to an imported binding goes through a getter.
+const { documentedType, exprType, posRangeOf } = walk;
+const goQuote = quote;
 
 type Report = (range: PositionRange, msg: string) => void;
 
@@ -13,37 +17,49 @@ const SET_OPS = new Set(['and', 'or', 'unless']);
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 export function checkAST(root: Expr, input: string, report: Report): void {
+  new Checker(input, report).check(root);
+}
+
+class Checker {
   // Selectors given as info()'s second argument may be all-empty (label selectors only).
-  const bypassEmptyCheck = new WeakSet<Expr>();
+  private readonly bypassEmptyCheck = new WeakSet<Expr>();
 
-  const expectType = (node: Expr, want: ValueType, context: string): void => {
-    const t = check(node);
+  constructor(
+    private readonly input: string,
+    private readonly report: Report,
+  ) {}
+
+  private expectType(node: Expr, want: ValueType, context: string): void {
+    const t = this.check(node);
     if (t !== want) {
-      report(posRangeOf(node), `expected type ${documentedType(want)} in ${context}, got ${documentedType(t)}`);
+      this.report(posRangeOf(node), `expected type ${documentedType(want)} in ${context}, got ${documentedType(t)}`);
     }
-  };
+  }
 
-  const checkBinary = (node: BinaryExpr, lt: ValueType, rt: ValueType): void => {
-    // The operator's position: between the operands, trimmed of white space (Prometheus' way).
-    const opRange = (): PositionRange => {
-      let start = posRangeOf(node.lhs).end;
-      while (start < input.length && isSpace(input.charCodeAt(start))) start++;
-      let end = posRangeOf(node.rhs).start - 1;
-      while (end > 0 && isSpace(input.charCodeAt(end))) end--;
-      return { start, end };
-    };
+  /** The operator's position: between the operands, trimmed of white space (Prometheus' way). */
+  private opRange(node: BinaryExpr): PositionRange {
+    const input = this.input;
+    let start = posRangeOf(node.lhs).end;
+    while (start < input.length && isSpace(input.charCodeAt(start))) start++;
+    let end = posRangeOf(node.rhs).start - 1;
+    while (end > 0 && isSpace(input.charCodeAt(end))) end--;
+    return { start, end };
+  }
+
+  private checkBinary(node: BinaryExpr, lt: ValueType, rt: ValueType): void {
+    const report = this.report;
     const vm = node.vectorMatching;
     if (node.returnBool && !COMPARISON.has(node.op)) {
-      report(opRange(), 'bool modifier can only be used on comparison operators');
+      report(this.opRange(node), 'bool modifier can only be used on comparison operators');
     }
     if (COMPARISON.has(node.op) && !node.returnBool && rt === 'scalar' && lt === 'scalar') {
-      report(opRange(), 'comparisons between scalars must use BOOL modifier');
+      report(this.opRange(node), 'comparisons between scalars must use BOOL modifier');
     }
     if (SET_OPS.has(node.op) && vm !== undefined && vm.card === 'one-to-one') vm.card = 'many-to-many';
     if (vm !== undefined && vm.on) {
       for (const l1 of vm.matchingLabels) {
         for (const l2 of vm.include) {
-          if (l1 === l2) report(opRange(), `label ${goQuote(l1)} must not occur in ON and GROUP clause at once`);
+          if (l1 === l2) report(this.opRange(node), `label ${goQuote(l1)} must not occur in ON and GROUP clause at once`);
         }
       }
     }
@@ -65,17 +81,18 @@ export function checkAST(root: Expr, input: string, report: Report): void {
     if ((lt === 'scalar' || rt === 'scalar') && SET_OPS.has(node.op)) {
       report(posRangeOf(node), `set operator ${goQuote(node.op)} not allowed in binary scalar expression`);
     }
-  };
+  }
 
-  const check = (node: Expr): ValueType => {
+  check(node: Expr): ValueType {
+    const report = this.report;
     switch (node.kind) {
       case 'AggregateExpr': {
-        expectType(node.expr, 'vector', 'aggregation expression');
+        this.expectType(node.expr, 'vector', 'aggregation expression');
         const op = node.op;
         if (op === 'topk' || op === 'bottomk' || op === 'quantile' || op === 'limitk' || op === 'limit_ratio') {
-          expectType(node.param!, 'scalar', 'aggregation parameter');
+          this.expectType(node.param!, 'scalar', 'aggregation parameter');
         }
-        if (op === 'count_values') expectType(node.param!, 'string', 'aggregation parameter');
+        if (op === 'count_values') this.expectType(node.param!, 'string', 'aggregation parameter');
         break;
       }
       case 'BinaryExpr': {
@@ -87,11 +104,11 @@ export function checkAST(root: Expr, input: string, report: Report): void {
           chain.push(inner);
           inner = inner.lhs;
         }
-        let lt = check(inner);
+        let lt = this.check(inner);
         for (let i = chain.length - 1; i >= 0; i--) {
           const bin = chain[i]!;
-          const rt = check(bin.rhs);
-          checkBinary(bin, lt, rt);
+          const rt = this.check(bin.rhs);
+          this.checkBinary(bin, lt, rt);
           lt = lt === 'scalar' && rt === 'scalar' ? 'scalar' : 'vector';
         }
         return lt;
@@ -126,7 +143,7 @@ export function checkAST(root: Expr, input: string, report: Report): void {
           if (arg.kind === 'VectorSelector' && arg.name !== '') {
             report(arg.posRange, 'expected label selectors only, got vector selector instead');
           } else if (arg.kind === 'VectorSelector') {
-            bypassEmptyCheck.add(arg);
+            this.bypassEmptyCheck.add(arg);
           } else {
             report(posRangeOf(arg), 'expected label selectors only');
           }
@@ -138,7 +155,7 @@ export function checkAST(root: Expr, input: string, report: Report): void {
             ti = nargs - 1;
           }
           const arg = node.args[i]!;
-          const t = check(arg);
+          const t = this.check(arg);
           const want = fn.argTypes[ti]!;
           if (t !== want) {
             report(
@@ -151,10 +168,10 @@ export function checkAST(root: Expr, input: string, report: Report): void {
       }
       case 'ParenExpr':
       case 'StepInvariantExpr':
-        check(node.expr);
+        this.check(node.expr);
         break;
       case 'UnaryExpr': {
-        const t = check(node.expr);
+        const t = this.check(node.expr);
         if (t !== 'scalar' && t !== 'vector') {
           report(
             posRangeOf(node),
@@ -164,12 +181,12 @@ export function checkAST(root: Expr, input: string, report: Report): void {
         break;
       }
       case 'SubqueryExpr': {
-        const t = check(node.expr);
+        const t = this.check(node.expr);
         if (t !== 'vector') report(posRangeOf(node), `subquery is only allowed on instant vector, got ${t} instead`);
         break;
       }
       case 'MatrixSelector':
-        check(node.vectorSelector);
+        this.check(node.vectorSelector);
         break;
       case 'VectorSelector': {
         if (node.name !== '') {
@@ -185,7 +202,7 @@ export function checkAST(root: Expr, input: string, report: Report): void {
           }
           break;
         }
-        if (!bypassEmptyCheck.has(node) && !node.matchers.some((m) => !m.matches(''))) {
+        if (!this.bypassEmptyCheck.has(node) && !node.matchers.some((m) => !m.matches(''))) {
           report(node.posRange, 'vector selector must contain at least one non-empty matcher');
         }
         break;
@@ -195,7 +212,5 @@ export function checkAST(root: Expr, input: string, report: Report): void {
         break;
     }
     return exprType(node);
-  };
-
-  check(root);
+  }
 }

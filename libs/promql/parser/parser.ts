@@ -3,7 +3,7 @@
 // parser (generated_parser.y, parse.go), including which error context ("in aggregation",
 // "in grouping opts", ...) a syntax error falls into.
 
-import { METRIC_NAME, Matcher, MatchType, goQuote, isValidUTF8 } from '../../model/index.ts';
+import { METRIC_NAME as MODEL_METRIC_NAME, Matcher as ModelMatcher, MatchType, goQuote, isValidUTF8 } from '../../model/index.ts';
 import type {
   AggregateExpr,
   AggregateOp,
@@ -23,10 +23,18 @@ import { ParseErrors, newParseError } from './errors.ts';
 import type { ParseError } from './errors.ts';
 import { getFunction } from './functions.ts';
 import { formatFloatFixed } from './gofmt.ts';
-import { Lexer, T, isAggregator, tokenDesc } from './lexer.ts';
+import { Lexer, T as TokenTypes, isAggregator as isAggregatorToken, tokenDesc } from './lexer.ts';
 import type { Token, TokenType } from './lexer.ts';
-import { nsToSeconds, parseDurationNs, parseNumber, roundHalfAwayFromZero, secondsToMs, unquoteString } from './literals.ts';
+import * as literals from './literals.ts';
 import { posRangeOf } from './walk.ts';
+
+// Local copies of imported bindings: under tsx every access to an import goes through a getter,
+// which is measurable in the parser's inner loops.
+const T = TokenTypes;
+const isAggregator = isAggregatorToken;
+const Matcher = ModelMatcher;
+const METRIC_NAME = MODEL_METRIC_NAME;
+const { nsToSeconds, parseDurationNs, parseNumber, roundHalfAwayFromZero, secondsToMs, unquoteString } = literals;
 
 export interface ParseOptions {
   /**
@@ -227,7 +235,7 @@ class Parser {
     return expr;
   }
 
-  parseMetricSelector(): Matcher[] | undefined {
+  parseMetricSelector(): ModelMatcher[] | undefined {
     try {
       const t = this.peek();
       let vs: VectorSelector;
@@ -445,8 +453,8 @@ class Parser {
       }
       if (t.type !== T.COMMA) this.unexpected();
       this.next();
-      const n = this.peek().type;
-      if (n === T.RIGHT_PAREN || n === T.COMMA) {
+      // Anything that cannot start an argument makes the comma a trailing one (reported first).
+      if (!canStartExpr(this.peek().type)) {
         this.addError(tokenRange(t), 'trailing commas not allowed in function call args');
         continue;
       }
@@ -608,7 +616,7 @@ class Parser {
   }
 
   /** The inside of `{...}` (the '{' is consumed); returns the end of the '}'. */
-  private parseLabelMatchers(out: Matcher[]): number {
+  private parseLabelMatchers(out: ModelMatcher[]): number {
     const ctx = (expected: string): ErrorContext => ({ context: 'label matching', expected });
     if (this.peek().type === T.RIGHT_BRACE) return this.next().pos + 1;
     for (;;) {
@@ -641,7 +649,7 @@ class Parser {
     }
   }
 
-  private addMatcher(out: Matcher[], type: MatchType, name: string, value: string, range: PositionRange): void {
+  private addMatcher(out: ModelMatcher[], type: MatchType, name: string, value: string, range: PositionRange): void {
     try {
       out.push(new Matcher(type, name, value));
     } catch (e) {
@@ -935,6 +943,26 @@ class Parser {
   }
 }
 
+function canStartExpr(t: TokenType): boolean {
+  switch (t) {
+    case T.NUMBER:
+    case T.DURATION:
+    case T.STRING:
+    case T.LEFT_PAREN:
+    case T.LEFT_BRACE:
+    case T.ADD:
+    case T.SUB:
+    case T.START:
+    case T.END:
+    case T.STEP:
+    case T.RANGE:
+    case T.MAX_OF:
+    case T.MIN_OF:
+      return true;
+  }
+  return isAggregator(t) || METRIC_IDENTIFIER_TOKENS.has(t);
+}
+
 function setEnd(expr: Expr, end: number): void {
   if (expr.kind === 'VectorSelector') expr.posRange = { start: expr.posRange.start, end };
   else if (expr.kind === 'MatrixSelector' || expr.kind === 'SubqueryExpr') expr.endPos = end;
@@ -967,7 +995,7 @@ export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
 }
 
 /** Prometheus' ParseMetricSelector: `foo{a="b"}` → matchers (no emptiness check). */
-export function parseMetricSelector(input: string): Matcher[] {
+export function parseMetricSelector(input: string): ModelMatcher[] {
   const p = new Parser(input, {});
   const ms = p.parseMetricSelector();
   if (p.errors.length > 0 || ms === undefined) throw new ParseErrors(p.errors);
@@ -975,6 +1003,6 @@ export function parseMetricSelector(input: string): Matcher[] {
 }
 
 /** Prometheus' ParseMetricSelectors. */
-export function parseMetricSelectors(inputs: readonly string[]): Matcher[][] {
+export function parseMetricSelectors(inputs: readonly string[]): ModelMatcher[][] {
   return inputs.map((s) => parseMetricSelector(s));
 }

@@ -11,9 +11,9 @@ import { runScript, SkipReason, totals } from './runner.ts';
 
 /** Files (base names) that must pass with zero failed cases. */
 const ENFORCED_FILES: readonly string[] = [
-  'aggregators.test', 'at_modifier.test', 'collision.test', 'functions.test', 'limit.test', 'literals.test',
-  'name_label_dropping.test', 'operators.test', 'range_queries.test', 'selectors.test', 'staleness.test', 'subquery.test',
-  'trig_functions.test',
+  'aggregators.test', 'at_modifier.test', 'collision.test', 'functions.test', 'histograms.test', 'limit.test',
+  'literals.test', 'name_label_dropping.test', 'native_histograms.test', 'operators.test', 'range_queries.test',
+  'selectors.test', 'staleness.test', 'subquery.test', 'trig_functions.test',
   // Experimental files: every case is skipped ("experimental feature") unless enabled.
   'duration_expression.test', 'extended_vectors.test', 'fill-modifier.test', 'info.test', 'start_timestamps.test',
   'type_and_unit.test',

@@ -125,6 +125,8 @@ export class MatchState {
   private matchedPresent = new Uint8Array(0);
   private matchedSigs: (Set<string> | undefined)[] = [];
   private readonly resultMetrics = new Map<Labels, Map<Labels, Labels>>();
+  /** Result samples, reused from step to step (the evaluator copies them out before the next one). */
+  private readonly outPool: Sample[] = [];
 
   private resetPresent(): Uint8Array {
     if (this.sigsPresent.length !== this.numSigs) this.sigsPresent = new Uint8Array(this.numSigs);
@@ -220,6 +222,7 @@ export class MatchState {
       else for (const s of this.matchedSigs) s?.clear();
     }
 
+    let pooled = 0;
     for (let i = 0; i < lhs.length; i++) {
       const ls = lhs[i]!;
       const sig = lsig[i]!;
@@ -246,7 +249,13 @@ export class MatchState {
         inserted.add(k);
       }
       if (!keep && !returnBool) continue;
-      out.push({ metric, t: 0, f: v, dropName: returnBool });
+      let r = this.outPool[pooled];
+      if (!r) this.outPool.push((r = { metric, t: 0, f: 0 }));
+      pooled++;
+      r.metric = metric;
+      r.f = v;
+      r.dropName = returnBool;
+      out.push(r);
     }
     return out;
   }

@@ -620,7 +620,16 @@ export class Evaluator implements AggregationEnv {
     const reader = new WindowReader();
     const inMatrix: Matrix = [{ metric: Labels.EMPTY, floats: reader.floats }];
     const enh: EvalNodeHelper = { ts: 0, out: [], cache: new Map(), enableDelayedNameRemoval: true };
+    // The scalar arguments, one reused sample each, refilled at every step.
+    const scalarArgs: { values: Matrix; sample: Sample }[] = [];
     const vectorVals: Vector[] = [];
+    for (let j = 0; j < e.args.length; j++) {
+      const m = evalVals[j];
+      if (j === matrixArgIndex || !m) continue;
+      const sample: Sample = { metric: Labels.EMPTY, t: 0, f: 0 };
+      scalarArgs.push({ values: m, sample });
+      vectorVals.push([sample]);
+    }
     const mat: Matrix = [];
     const counterCheck = name === 'rate' || name === 'increase';
 
@@ -635,11 +644,9 @@ export class Evaluator implements AggregationEnv {
       let step = -1;
       for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
         step++;
-        vectorVals.length = 0;
-        for (let j = 0; j < e.args.length; j++) {
-          const m = evalVals[j];
-          if (j === matrixArgIndex || !m) continue;
-          vectorVals.push([{ metric: Labels.EMPTY, t: ts, f: m[0]!.floats[step]!.f }]);
+        for (const a of scalarArgs) {
+          a.sample.t = ts;
+          a.sample.f = a.values[0]!.floats[step]!.f;
         }
         // With `@` the window is the same at every step: read it once.
         if (ts === this.startTimestamp || src.timestamp === undefined) {
@@ -649,11 +656,11 @@ export class Evaluator implements AggregationEnv {
         if (reader.floats.length === 0) continue;
         enh.ts = ts;
         const out = call(vectorVals, inMatrix, e.args, enh, this.q.annos);
-        enh.out = [];
         if (out.length > 0) {
           if (out[0]!.h) throw nativeHistogramsUnsupported();
           ss.floats.push({ t: ts, f: out[0]!.f });
         }
+        enh.out.length = 0;
       }
       if (ss.floats.length > 0) {
         this.addSamples(ss.floats.length);

@@ -6,8 +6,8 @@ import { formatOpenMetricsFloat } from '../../exposition/index.ts';
 import type { Expr, PositionRange } from '../parser/ast.ts';
 import type { Annotation, Annotations } from './annotations.ts';
 import { bucketFraction, bucketQuantile, type Bucket } from './quantile.ts';
+import { histogramFraction, histogramQuantile, histogramVariance } from './functions_native.ts';
 import { invalidQuantileWarning } from './functions_range.ts';
-import { FunctionError } from './functions_label.ts';
 import { argPos, formatG, formatRFC3339, metricName, outputMetric, parseGoFloat } from './functions_util.ts';
 import type { EvalNodeHelper, FloatHistogram, Sample, Vector } from './value.ts';
 
@@ -117,10 +117,6 @@ function renderMonotonicity(base: string, st: Omit<MonotonicityState, 'anno'>): 
   return `${base}, from buckets ${formatG(st.minBucket)} to ${formatG(st.maxBucket)}, with a max diff of ${formatG(st.maxDiff, 2)}, over ${st.count} samples from ${formatRFC3339(st.minTs)} to ${formatRFC3339(st.maxTs)}`;
 }
 
-function nativeNotSupported(): never {
-  throw new FunctionError('native histograms are not supported yet by this function');
-}
-
 /** histogram_quantile(φ scalar, b instant-vector). */
 export function funcHistogramQuantile(v: Vector[], _m: unknown, args: readonly Expr[], enh: EvalNodeHelper, annos: Annotations): Vector {
   const qs = v[0]?.[0];
@@ -130,7 +126,10 @@ export function funcHistogramQuantile(v: Vector[], _m: unknown, args: readonly E
   if (q !== q || q < 0 || q > 1) invalidQuantileWarning(annos, q, argPos(args, 0));
   const pos = argPos(args, 1);
   const { classic, native } = splitHistograms(inVec, pos, enh, annos);
-  if (native.length > 0) nativeNotSupported();
+  for (const s of native) {
+    const f = histogramQuantile(q, s.h!, metricName(s.metric), pos, annos);
+    enh.out.push({ metric: outputMetric(enh, s.metric), t: enh.ts, f, dropName: true });
+  }
   for (const mb of classic.values()) {
     if (mb.buckets.length === 0) continue;
     const r = bucketQuantile(q, mb.buckets);
@@ -158,8 +157,12 @@ export function funcHistogramQuantiles(v: Vector[], _m: unknown, args: readonly 
   }
   const pos = argPos(args, 0);
   const { classic, native } = splitHistograms(inVec, pos, enh, annos);
-  if (native.length > 0) nativeNotSupported();
   for (const q of qs) {
+    for (const s of native) {
+      const f = histogramQuantile(q, s.h!, metricName(s.metric), pos, annos);
+      const metric = new LabelsBuilder(outputMetric(enh, s.metric)).set(quantileLabel, formatOpenMetricsFloat(q)).labels();
+      enh.out.push({ metric, t: enh.ts, f, dropName: true });
+    }
     for (const mb of classic.values()) {
       if (mb.buckets.length === 0) continue;
       const r = bucketQuantile(q, mb.buckets.map((b) => ({ ...b })));
@@ -180,8 +183,12 @@ export function funcHistogramFraction(v: Vector[], _m: unknown, args: readonly E
   const hi = v[1]?.[0];
   const inVec = v[2];
   if (!lo || !hi || !inVec) return enh.out;
-  const { classic, native } = splitHistograms(inVec, argPos(args, 2), enh, annos);
-  if (native.length > 0) nativeNotSupported();
+  const pos = argPos(args, 2);
+  const { classic, native } = splitHistograms(inVec, pos, enh, annos);
+  for (const s of native) {
+    const f = histogramFraction(lo.f, hi.f, s.h!, metricName(s.metric), pos, annos);
+    enh.out.push({ metric: outputMetric(enh, s.metric), t: enh.ts, f, dropName: true });
+  }
   for (const mb of classic.values()) {
     if (mb.buckets.length === 0) continue;
     enh.out.push({ metric: outputMetric(enh, mb.metric), t: enh.ts, f: bucketFraction(lo.f, hi.f, mb.buckets), dropName: true });
@@ -212,11 +219,9 @@ export function funcHistogramAvg(v: Vector[], _m: unknown, _a: readonly Expr[], 
 }
 
 export function funcHistogramStddev(v: Vector[], _m: unknown, _a: readonly Expr[], enh: EvalNodeHelper): Vector {
-  if ((v[0] ?? []).some((s) => s.h)) nativeNotSupported();
-  return enh.out;
+  return simpleHistogramFunc(v, enh, (h) => Math.sqrt(histogramVariance(h)));
 }
 
 export function funcHistogramStdvar(v: Vector[], _m: unknown, _a: readonly Expr[], enh: EvalNodeHelper): Vector {
-  if ((v[0] ?? []).some((s) => s.h)) nativeNotSupported();
-  return enh.out;
+  return simpleHistogramFunc(v, enh, histogramVariance);
 }

@@ -8,6 +8,7 @@ import type { Expr, MatrixSelector, PositionRange } from '../parser/ast.ts';
 import type { Annotations } from './annotations.ts';
 import { KahanSum, kahanSumInc } from './kahan.ts';
 import { quantile } from './quantile.ts';
+import { detectReset, histogramsEqual } from './functions_native.ts';
 import { FunctionError } from './functions_label.ts';
 import { argPos, argsPos, matrixArgPos, durationSeconds, formatF, formatG, metricName } from './functions_util.ts';
 import type { EvalNodeHelper, FloatHistogram, FPoint, HPoint, Matrix, Series, Vector } from './value.ts';
@@ -341,52 +342,6 @@ export function funcChanges(_v: Vector[], m: Matrix, _args: readonly Expr[], enh
     }
   });
   return push(enh, changes);
-}
-
-/** FloatHistogram.Equals: same schema, thresholds, counts (bit-exact sum), spans and buckets. */
-export function histogramsEqual(a: FloatHistogram, b: FloatHistogram): boolean {
-  if (a.schema !== b.schema || a.zeroThreshold !== b.zeroThreshold || a.zeroCount !== b.zeroCount || a.count !== b.count) return false;
-  if (!Object.is(a.sum, b.sum) && !(a.sum !== a.sum && b.sum !== b.sum)) return false;
-  const sameNums = (x: readonly number[] | undefined, y: readonly number[] | undefined): boolean => {
-    const xl = x?.length ?? 0;
-    if (xl !== (y?.length ?? 0)) return false;
-    for (let i = 0; i < xl; i++) if (x![i] !== y![i]) return false;
-    return true;
-  };
-  const sameSpans = (x: { offset: number; length: number }[], y: { offset: number; length: number }[]): boolean => {
-    const xs = x.filter((s) => s.length > 0);
-    const ys = y.filter((s) => s.length > 0);
-    if (xs.length !== ys.length) return false;
-    for (let i = 0; i < xs.length; i++) if (xs[i]!.offset !== ys[i]!.offset || xs[i]!.length !== ys[i]!.length) return false;
-    return true;
-  };
-  return (
-    sameSpans(a.positiveSpans, b.positiveSpans) &&
-    sameSpans(a.negativeSpans, b.negativeSpans) &&
-    sameNums(a.positiveBuckets, b.positiveBuckets) &&
-    sameNums(a.negativeBuckets, b.negativeBuckets) &&
-    sameNums(a.customValues, b.customValues)
-  );
-}
-
-/**
- * FloatHistogram.DetectReset, simplified: an explicit hint decides; otherwise a drop of the count,
- * zero bucket or any bucket (same schema and spans) is a reset. Full bucket-layout reconciliation
- * arrives with native histogram support.
- */
-export function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean {
-  if (cur.counterResetHint === 'reset') return true;
-  if (cur.counterResetHint === 'not_reset') return false;
-  if (cur.count < prev.count) return true;
-  if (cur.schema > prev.schema) return true;
-  if (cur.zeroCount < prev.zeroCount) return true;
-  if (cur.schema === prev.schema && cur.positiveBuckets.length === prev.positiveBuckets.length) {
-    for (let i = 0; i < cur.positiveBuckets.length; i++) if (cur.positiveBuckets[i]! < prev.positiveBuckets[i]!) return true;
-  }
-  if (cur.schema === prev.schema && cur.negativeBuckets.length === prev.negativeBuckets.length) {
-    for (let i = 0; i < cur.negativeBuckets.length; i++) if (cur.negativeBuckets[i]! < prev.negativeBuckets[i]!) return true;
-  }
-  return false;
 }
 
 // ---------------------------------------------------------------------------------------------

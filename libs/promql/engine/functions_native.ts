@@ -1,0 +1,455 @@
+// Read-only helpers over native histograms for the functions: bucket bounds and iteration,
+// quantile, fraction, variance, equality and counter-reset detection (Prometheus'
+// model/histogram and promql/quantile.go semantics). Arithmetic on histograms lives elsewhere.
+
+import { goQuote } from '../../model/index.ts';
+import type { PositionRange } from '../parser/ast.ts';
+import type { Annotations } from './annotations.ts';
+import { KahanSum } from './kahan.ts';
+import type { FloatHistogram } from './value.ts';
+
+export const CUSTOM_BUCKETS_SCHEMA = -53;
+
+export function usesCustomBuckets(h: FloatHistogram): boolean {
+  return h.schema === CUSTOM_BUCKETS_SCHEMA;
+}
+
+/** frac * 2^exp without overflowing in the intermediate power (Go's math.Ldexp for normal results). */
+function ldexp(frac: number, exp: number): number {
+  if (exp > 1000) return frac * 2 ** (exp - 1000) * 2 ** 1000;
+  if (exp < -1000) return frac * 2 ** (exp + 1000) * 2 ** -1000;
+  return frac * 2 ** exp;
+}
+
+// Bucket bounds in [0.5, 1) per schema, computed once.
+const boundsBySchema = new Map<number, Float64Array>();
+
+function fracBounds(schema: number): Float64Array {
+  let t = boundsBySchema.get(schema);
+  if (!t) {
+    const n = 1 << schema;
+    t = new Float64Array(n);
+    for (let i = 0; i < n; i++) t[i] = 2 ** (i / n - 1);
+    boundsBySchema.set(schema, t);
+  }
+  return t;
+}
+
+/**
+ * Upper bound of bucket `idx` (lower bound of idx+1): 2^(idx/2^schema) for exponential schemas,
+ * the custom values for schema -53 (-Inf / +Inf beyond them). The bucket just below the ±Inf
+ * bucket ends at MaxFloat64, as in Prometheus.
+ */
+export function getBound(idx: number, schema: number, customValues: readonly number[] | undefined): number {
+  if (schema === CUSTOM_BUCKETS_SCHEMA) {
+    const cv = customValues ?? [];
+    if (idx === cv.length) return Infinity;
+    if (idx === -1) return -Infinity;
+    return cv[idx]!;
+  }
+  if (schema < 0) {
+    const exp = idx * 2 ** -schema;
+    if (exp === 1024) return Number.MAX_VALUE;
+    return ldexp(1, exp);
+  }
+  const n = 1 << schema;
+  const fracIdx = ((idx % n) + n) % n;
+  const frac = fracBounds(schema)[fracIdx]!;
+  const exp = Math.floor(idx / n) + 1;
+  if (frac === 0.5 && exp === 1025) return Number.MAX_VALUE;
+  return ldexp(frac, exp);
+}
+
+/** A populated or empty bucket as the iterators return it. */
+export interface HBucket {
+  lower: number;
+  upper: number;
+  count: number;
+  index: number;
+}
+
+/** The bucket indices and counts of one side, in ascending index order. */
+function indexedBuckets(spans: readonly { offset: number; length: number }[], buckets: readonly number[]): { index: number; count: number }[] {
+  const out: { index: number; count: number }[] = [];
+  let idx = 0;
+  let b = 0;
+  for (let s = 0; s < spans.length; s++) {
+    const span = spans[s]!;
+    idx += span.offset;
+    for (let j = 0; j < span.length && b < buckets.length; j++) {
+      out.push({ index: idx, count: buckets[b++]! });
+      idx++;
+    }
+  }
+  return out;
+}
+
+/** Go's targetIdx: the index of bucket idx when the schema is reduced to targetSchema. */
+function targetIdx(idx: number, originSchema: number, targetSchema: number): number {
+  return Math.floor((idx - 1) / 2 ** (originSchema - targetSchema)) + 1;
+}
+
+/**
+ * Buckets of one side merged into targetSchema (<= h.schema), skipping leading exponential
+ * buckets whose upper bound is <= absoluteStartValue (floatBucketIterator).
+ */
+function sideBuckets(h: FloatHistogram, positive: boolean, absoluteStartValue: number, targetSchema: number): { index: number; count: number }[] {
+  const raw = indexedBuckets(positive ? h.positiveSpans : h.negativeSpans, positive ? h.positiveBuckets : h.negativeBuckets);
+  let merged = raw;
+  if (targetSchema !== h.schema) {
+    merged = [];
+    for (const b of raw) {
+      const t = targetIdx(b.index, h.schema, targetSchema);
+      const last = merged[merged.length - 1];
+      if (last && last.index === t) last.count += b.count;
+      else merged.push({ index: t, count: b.count });
+    }
+  }
+  if (absoluteStartValue === 0 || targetSchema === CUSTOM_BUCKETS_SCHEMA) return merged;
+  let k = 0;
+  while (k < merged.length && getBound(merged[k]!.index, targetSchema, undefined) <= absoluteStartValue) k++;
+  return k === 0 ? merged : merged.slice(k);
+}
+
+/**
+ * All buckets in ascending order of value: negative ones, the zero bucket (when populated),
+ * positive ones; buckets overlapping the zero bucket are clipped at the threshold
+ * (AllBucketIterator). Reverse it for AllReverseBucketIterator.
+ */
+export function allBuckets(h: FloatHistogram): HBucket[] {
+  const out: HBucket[] = [];
+  const zt = h.zeroThreshold;
+  const clip = (b: HBucket): HBucket => {
+    if (b.upper < 0 && b.upper > -zt) b.upper = -zt;
+    else if (b.lower > 0 && b.lower < zt) b.lower = zt;
+    return b;
+  };
+  const neg = indexedBuckets(h.negativeSpans, h.negativeBuckets);
+  for (let i = neg.length - 1; i >= 0; i--) {
+    const b = neg[i]!;
+    out.push(clip({ lower: -getBound(b.index, h.schema, undefined), upper: -getBound(b.index - 1, h.schema, undefined), count: b.count, index: b.index }));
+  }
+  if (h.zeroCount > 0) out.push({ lower: -zt, upper: zt, count: h.zeroCount, index: 0 });
+  for (const b of indexedBuckets(h.positiveSpans, h.positiveBuckets)) {
+    out.push(clip({ lower: getBound(b.index - 1, h.schema, h.customValues), upper: getBound(b.index, h.schema, h.customValues), count: b.count, index: b.index }));
+  }
+  return out;
+}
+
+function withMetricName(msg: string, name: string): string {
+  return name === '' ? msg : `${msg} for metric name ${goQuote(name)}`;
+}
+
+/**
+ * histogram_quantile of a native histogram: exponential interpolation inside exponential
+ * buckets, linear in the zero bucket and for custom buckets; NaN observations noted.
+ */
+export function histogramQuantile(q: number, h: FloatHistogram, metricName: string, pos: PositionRange | undefined, annos: Annotations): number {
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  if (h.count === 0 || q !== q) return NaN;
+  const forward = h.sum !== h.sum || q < 0.5;
+  const all = allBuckets(h);
+  if (!forward) all.reverse();
+  let rank = forward ? q * h.count : (1 - q) * h.count;
+  let count = 0;
+  let i = 0;
+  let bucket: HBucket = { lower: 0, upper: 0, count: 0, index: 0 };
+  for (; i < all.length; i++) {
+    bucket = { ...all[i]! };
+    if (bucket.count === 0) continue;
+    count += bucket.count;
+    if (count >= rank) break;
+  }
+  const custom = usesCustomBuckets(h);
+  if (!custom && bucket.lower < 0 && bucket.upper > 0) {
+    if (h.negativeBuckets.length === 0 && h.positiveBuckets.length > 0) bucket.lower = 0;
+    else if (h.positiveBuckets.length === 0 && h.negativeBuckets.length > 0) bucket.upper = 0;
+  } else if (custom) {
+    if (bucket.lower === -Infinity) {
+      if (bucket.upper <= 0) return bucket.upper;
+      bucket.lower = 0;
+    } else if (bucket.upper === Infinity) {
+      return bucket.lower;
+    }
+  }
+  if (count > h.count) count = h.count;
+  if (count < rank) {
+    if (h.sum !== h.sum) {
+      annos.info(withMetricName('input to histogram_quantile has NaN observations, result is NaN', metricName), pos);
+      return NaN;
+    }
+    return bucket.upper;
+  }
+  if (forward) rank -= count - bucket.count;
+  else rank = count - rank;
+  if (h.sum !== h.sum) {
+    for (let k = i + 1; k < all.length; k++) count += all[k]!.count;
+    if (count < h.count) annos.info(withMetricName('input to histogram_quantile has NaN observations, result is skewed higher', metricName), pos);
+  }
+  const fraction = rank / bucket.count;
+  if (custom || (bucket.lower <= 0 && bucket.upper >= 0)) return bucket.lower + (bucket.upper - bucket.lower) * fraction;
+  // Exponential buckets are linear on a log scale: interpolate there.
+  const logLower = Math.log2(Math.abs(bucket.lower));
+  const logUpper = Math.log2(Math.abs(bucket.upper));
+  if (bucket.lower > 0) return 2 ** (logLower + (logUpper - logLower) * fraction);
+  return -(2 ** (logUpper + (logLower - logUpper) * (1 - fraction)));
+}
+
+function fractionBelow(b: HBucket, v: number, linear: boolean): number {
+  if (linear) return (v - b.lower) / (b.upper - b.lower);
+  const logLower = Math.log2(Math.abs(b.lower));
+  const logUpper = Math.log2(Math.abs(b.upper));
+  const logV = Math.log2(Math.abs(v));
+  if (v > 0) return (logV - logLower) / (logUpper - logLower);
+  return 1 - (logV - logUpper) / (logLower - logUpper);
+}
+
+/** histogram_fraction of a native histogram (observations between lower and upper). */
+export function histogramFraction(lower: number, upper: number, h: FloatHistogram, metricName: string, pos: PositionRange | undefined, annos: Annotations): number {
+  if (h.count === 0 || lower !== lower || upper !== upper) return NaN;
+  if (lower >= upper) return 0;
+  const all = allBuckets(h);
+  const custom = usesCustomBuckets(h);
+  let count = 0;
+  let rank = 0;
+  let lowerRank = 0;
+  let upperRank = 0;
+  let lowerSet = false;
+  let upperSet = false;
+  let i = 0;
+  for (; i < all.length; i++) {
+    const b = { ...all[i]! };
+    count += b.count;
+    let zeroBucket = false;
+    const linear = (v: number): number => (b.lower === -Infinity ? b.count : rank + b.count * fractionBelow(b, v, true));
+    const exponential = (v: number): number => rank + b.count * fractionBelow(b, v, false);
+    if (b.lower <= 0 && b.upper >= 0) {
+      zeroBucket = true;
+      if (h.negativeBuckets.length === 0 && h.positiveBuckets.length > 0) b.lower = 0;
+      else if (h.positiveBuckets.length === 0 && h.negativeBuckets.length > 0) b.upper = 0;
+    }
+    if (!lowerSet && b.lower >= lower) {
+      lowerRank = rank;
+      lowerSet = true;
+    }
+    if (!upperSet && b.lower >= upper) {
+      upperRank = rank;
+      upperSet = true;
+    }
+    if (lowerSet && upperSet) break;
+    if (!lowerSet && b.lower < lower && b.upper > lower) {
+      lowerRank = custom || zeroBucket ? linear(lower) : exponential(lower);
+      lowerSet = true;
+    }
+    if (!upperSet && b.lower < upper && b.upper > upper) {
+      upperRank = custom || zeroBucket ? linear(upper) : exponential(upper);
+      upperSet = true;
+    }
+    if (lowerSet && upperSet) break;
+    rank += b.count;
+  }
+  if (h.sum !== h.sum) {
+    for (let k = i + 1; k < all.length; k++) count += all[k]!.count;
+    if (count < h.count) annos.info(withMetricName('input to histogram_fraction has NaN observations, which are excluded from all fractions', metricName), pos);
+  } else {
+    count = h.count;
+  }
+  if (!lowerSet || lowerRank > count) lowerRank = count;
+  if (!upperSet || upperRank > count) upperRank = count;
+  return (upperRank - lowerRank) / h.count;
+}
+
+/**
+ * Variance of the observations, each bucket represented by its midpoint: arithmetic for custom
+ * buckets and the zero bucket, geometric for exponential ones.
+ */
+export function histogramVariance(h: FloatHistogram): number {
+  const mean = h.sum / h.count;
+  const k = new KahanSum();
+  const custom = usesCustomBuckets(h);
+  for (const b of allBuckets(h)) {
+    if (b.count === 0) continue;
+    let val: number;
+    if (custom) val = (b.upper + b.lower) / 2;
+    else if (b.lower <= 0 && b.upper >= 0) val = 0;
+    else {
+      val = Math.sqrt(b.upper * b.lower);
+      if (b.upper < 0) val = -val;
+    }
+    const delta = val - mean;
+    k.add(b.count * delta * delta);
+  }
+  return (k.sum + k.c) / h.count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Equality and counter resets
+
+function sameBits(a: number, b: number): boolean {
+  return Object.is(a, b) || (a !== a && b !== b && sameNaNBits(a, b));
+}
+
+const f64 = new Float64Array(2);
+const u32 = new Uint32Array(f64.buffer);
+
+function sameNaNBits(a: number, b: number): boolean {
+  f64[0] = a;
+  f64[1] = b;
+  return u32[0] === u32[2] && u32[1] === u32[3];
+}
+
+/** Same bucket layout: the absolute indices of non-empty spans agree (empty spans are skipped). */
+function spansMatch(a: readonly { offset: number; length: number }[], b: readonly { offset: number; length: number }[]): boolean {
+  const norm = (s: readonly { offset: number; length: number }[]): { offset: number; length: number }[] => {
+    const out: { offset: number; length: number }[] = [];
+    let carry = 0;
+    for (const sp of s) {
+      if (sp.length === 0) {
+        carry += sp.offset;
+        continue;
+      }
+      out.push({ offset: sp.offset + carry, length: sp.length });
+      carry = 0;
+    }
+    return out;
+  };
+  const x = norm(a);
+  const y = norm(b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i]!.offset !== y[i]!.offset || x[i]!.length !== y[i]!.length) return false;
+  return true;
+}
+
+function bucketsMatch(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameBits(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+function customBoundsMatch(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** FloatHistogram.Equals: data equality (bit patterns), same layout up to empty spans. */
+export function histogramsEqual(a: FloatHistogram, b: FloatHistogram): boolean {
+  if (a.schema !== b.schema || !sameBits(a.count, b.count) || !sameBits(a.sum, b.sum)) return false;
+  if (usesCustomBuckets(a) && !customBoundsMatch(a.customValues, b.customValues)) return false;
+  if (a.zeroThreshold !== b.zeroThreshold || !sameBits(a.zeroCount, b.zeroCount)) return false;
+  return (
+    spansMatch(a.negativeSpans, b.negativeSpans) &&
+    bucketsMatch(a.negativeBuckets, b.negativeBuckets) &&
+    spansMatch(a.positiveSpans, b.positiveSpans) &&
+    bucketsMatch(a.positiveBuckets, b.positiveBuckets)
+  );
+}
+
+/** The zero count `prev` would have with a larger threshold, and the threshold actually reached. */
+function zeroCountForLargerThreshold(prev: FloatHistogram, largerThreshold: number): { zeroCount: number; threshold: number } {
+  if (largerThreshold === prev.zeroThreshold) return { zeroCount: prev.zeroCount, threshold: largerThreshold };
+  for (;;) {
+    const k = new KahanSum(prev.zeroCount);
+    let restart = false;
+    for (const b of sideBuckets(prev, true, 0, prev.schema)) {
+      const lower = getBound(b.index - 1, prev.schema, prev.customValues);
+      const upper = getBound(b.index, prev.schema, prev.customValues);
+      if (lower >= largerThreshold) break;
+      k.add(b.count);
+      if (upper > largerThreshold) {
+        if (b.count !== 0) largerThreshold = upper;
+        break;
+      }
+    }
+    for (const b of sideBuckets(prev, false, 0, prev.schema)) {
+      const lower = -getBound(b.index, prev.schema, undefined);
+      const upper = -getBound(b.index - 1, prev.schema, undefined);
+      if (upper <= -largerThreshold) break;
+      k.add(b.count);
+      if (lower < -largerThreshold) {
+        if (b.count !== 0) {
+          largerThreshold = -lower;
+          restart = true;
+        }
+        break;
+      }
+    }
+    if (!restart) return { zeroCount: k.sum + k.c, threshold: largerThreshold };
+  }
+}
+
+function detectBucketReset(curr: { index: number; count: number }[], prev: { index: number; count: number }[]): boolean {
+  let c = 0;
+  for (const p of prev) {
+    while (c < curr.length && curr[c]!.index < p.index) c++;
+    if (c >= curr.length || curr[c]!.index > p.index) {
+      if (p.count !== 0) return true;
+    } else if (curr[c]!.count < p.count) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Rolled-up bucket sums of two custom-bucket histograms at their common bounds; a decrease is a reset. */
+function detectResetWithMismatchedCustomBounds(curr: FloatHistogram, prev: FloatHistogram): boolean {
+  const bounds = (h: FloatHistogram): Map<number, number> => {
+    // Cumulative count up to each of h's upper bounds.
+    const m = new Map<number, number>();
+    let sum = 0;
+    for (const b of sideBuckets(h, true, 0, CUSTOM_BUCKETS_SCHEMA)) {
+      sum += b.count;
+      m.set(getBound(b.index, CUSTOM_BUCKETS_SCHEMA, h.customValues), sum);
+    }
+    return m;
+  };
+  const cb = [...(curr.customValues ?? []), Infinity];
+  const pb = new Set([...(prev.customValues ?? []), Infinity]);
+  const cc = bounds(curr);
+  const pc = bounds(prev);
+  let lastC = 0;
+  let lastP = 0;
+  let cumC = 0;
+  let cumP = 0;
+  for (const bound of cb) {
+    if (!pb.has(bound)) continue;
+    cumC = maxCumulative(cc, bound, cumC);
+    cumP = maxCumulative(pc, bound, cumP);
+    if (cumC - lastC < cumP - lastP) return true;
+    lastC = cumC;
+    lastP = cumP;
+  }
+  return false;
+}
+
+function maxCumulative(m: Map<number, number>, bound: number, prev: number): number {
+  let best = prev;
+  for (const [ub, sum] of m) if (ub <= bound && sum > best) best = sum;
+  return best;
+}
+
+/**
+ * FloatHistogram.DetectReset: whether `curr` (following `prev`) starts a new counter. Explicit
+ * hints decide; otherwise any drop of the count, the zero bucket or a bucket (compared in the
+ * current, not finer, schema) is a reset, and so is an increase of the schema or a smaller zero
+ * threshold.
+ */
+export function detectReset(curr: FloatHistogram, prev: FloatHistogram): boolean {
+  if (curr.counterResetHint === 'reset') return true;
+  if (curr.counterResetHint === 'not_reset') return false;
+  if (curr.count < prev.count) return true;
+  if (usesCustomBuckets(curr)) {
+    if (!usesCustomBuckets(prev)) return true;
+    if (!customBoundsMatch(curr.customValues, prev.customValues)) return detectResetWithMismatchedCustomBounds(curr, prev);
+  }
+  if (curr.schema > prev.schema) return true;
+  if (curr.zeroThreshold < prev.zeroThreshold) return true;
+  const { zeroCount: prevZero, threshold } = zeroCountForLargerThreshold(prev, curr.zeroThreshold);
+  if (threshold !== curr.zeroThreshold) return true;
+  if (curr.zeroCount < prevZero) return true;
+  if (detectBucketReset(sideBuckets(curr, true, curr.zeroThreshold, curr.schema), sideBuckets(prev, true, curr.zeroThreshold, curr.schema))) return true;
+  return detectBucketReset(sideBuckets(curr, false, curr.zeroThreshold, curr.schema), sideBuckets(prev, false, curr.zeroThreshold, curr.schema));
+}

@@ -17,10 +17,19 @@ export interface Annotation {
 export class Annotations {
   private readonly byKey = new Map<string, Annotation>();
 
-  /** Adds an annotation; identical ones (same level, message, position) are kept once. */
+  /**
+   * Adds an annotation. Like Prometheus (a map keyed by the rendered message), an annotation with
+   * the same level and message replaces the earlier one's position rather than adding a second.
+   */
   add(level: AnnotationLevel, message: string, pos?: PositionRange): void {
-    const key = `${level}\u0000${message}\u0000${pos?.start ?? ''}:${pos?.end ?? ''}`;
-    if (!this.byKey.has(key)) this.byKey.set(key, { level, message, ...(pos ? { pos } : {}) });
+    const key = `${level}\u0000${message}`;
+    const prev = this.byKey.get(key);
+    if (!prev) {
+      this.byKey.set(key, { level, message, ...(pos ? { pos } : {}) });
+      return;
+    }
+    if (pos) prev.pos = pos;
+    else delete prev.pos;
   }
 
   warn(message: string, pos?: PositionRange): void {

@@ -168,6 +168,20 @@ describe('limits', () => {
     await assert.rejects(slow.instantQuery(head, 'm', 0).exec(), { type: 'timeout', message: 'query timed out in query execution' });
   });
 
+  it('times out during evaluation', async () => {
+    const slow = new Engine({ functions: STUB_FUNCTIONS, timeout: 20 });
+    const spy = new SpyQueryable(head);
+    spy.onSeries = () => {
+      // Storage that takes longer than the timeout.
+      const until = performance.now() + 40;
+      while (performance.now() < until);
+    };
+    await assert.rejects(slow.instantQuery(spy, 'sum(m)', 60_000).exec(), {
+      type: 'timeout',
+      message: 'query timed out in expression evaluation',
+    });
+  });
+
   it('is canceled by an aborted signal or cancel()', async () => {
     const ac = new AbortController();
     ac.abort();

@@ -50,6 +50,9 @@ export function formatParseError(e: ParseError): string {
 
 /** Thrown by parseExpr and friends; the message is the first error's, like Prometheus. */
 export class ParseErrors extends Error {
+  /** Bad input from the user: Prometheus answers `bad_data` (HTTP 400). */
+  readonly category = 'bad_data';
+  readonly code = 'parse_error';
   readonly errors: ParseError[];
 
   constructor(errors: ParseError[]) {

@@ -29,10 +29,15 @@ describe('setAtModifier (step-invariance re-runs)', () => {
 });
 
 describe('query analysis', () => {
-  it('finds experimental functions and aggregations', () => {
-    assert.ok(usesExperimental(parseExpr('sort_by_label(foo, "a")', { enableExperimentalFunctions: true })));
-    assert.ok(usesExperimental(parseExpr('limitk(1, foo)', { enableExperimentalFunctions: true })));
+  it('does not count experimental functions as experimental syntax (the test engine enables them)', () => {
+    assert.ok(!usesExperimental(parseExpr('sort_by_label(foo, "a")', { enableExperimentalFunctions: true })));
+    assert.ok(!usesExperimental(parseExpr('limitk(1, foo)', { enableExperimentalFunctions: true })));
     assert.ok(!usesExperimental(parseExpr('topk(1, rate(foo[5m]))')));
+  });
+
+  it('counts node kinds outside the core AST as experimental syntax', () => {
+    const dur = { kind: 'DurationExpr' } as unknown as ReturnType<typeof parseExpr>;
+    assert.ok(usesExperimental({ kind: 'ParenExpr', expr: dur, posRange: { start: 0, end: 1 } }));
   });
 
   it('tells whether a query selects given series', () => {

@@ -40,16 +40,14 @@ export function selectsAny(expr: Expr, series: readonly Labels[]): boolean {
   return vectorSelectors(expr).some((vs) => series.some((l) => vs.matchers.every((m) => m.matches(l.get(m.name)))));
 }
 
-const EXPERIMENTAL_AGGREGATIONS = new Set(['limitk', 'limit_ratio']);
-
-/** Experimental functions and aggregations (behind feature flags in Prometheus). */
+/**
+ * Experimental syntax: node kinds our AST does not know (e.g. duration expressions). Experimental
+ * functions and aggregations are not counted: Prometheus' test engine always enables them.
+ */
 export function usesExperimental(expr: Expr): boolean {
   let found = false;
   walk(expr, (n) => {
-    if (n.kind === 'Call' && n.func.experimental) found = true;
-    else if (n.kind === 'AggregateExpr' && EXPERIMENTAL_AGGREGATIONS.has(n.op)) found = true;
-    // Node kinds our AST does not know (e.g. duration expressions) come from experimental syntax.
-    else if (!KNOWN_KINDS.has(n.kind)) found = true;
+    if (!KNOWN_KINDS.has(n.kind)) found = true;
   });
   return found;
 }

@@ -12,7 +12,9 @@ export function createRunOptions(o: { enableExperimental?: boolean } = {}): RunO
     timeout: 100_000,
     lookbackDelta: 5 * 60_000,
     noStepSubqueryIntervalFn: () => 60_000,
-    enableExperimental,
+    // Prometheus' test engine enables experimental functions (limitk, sort_by_label,
+    // mad_over_time, ...) for every file: the core files use them.
+    enableExperimental: true,
   });
   // Parse everything Prometheus' test parser accepts, so experimental cases are recognised and
   // skipped (or run, when enabled) rather than failing to parse.

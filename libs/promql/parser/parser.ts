@@ -987,7 +987,7 @@ export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
     expr = p.parseExpression();
   } catch (e) {
     // Nesting deeper than the JavaScript stack allows (Go's parser has no such limit).
-    if (!(e instanceof RangeError)) throw e;
+    if (!(e instanceof RangeError) || !/call stack/i.test(e.message)) throw e;
     throw new ParseErrors([newParseError(input, { start: 0, end: input.length }, 'expression nesting too deep')]);
   }
   if (p.errors.length > 0 || expr === undefined) throw new ParseErrors(p.errors);

@@ -27,6 +27,9 @@ export class LookbackIterator {
   private lastT = MIN_TIME;
   private prevT = MIN_TIME;
   private prevF = 0;
+  /** The sample `select` found. */
+  t = 0;
+  f = 0;
 
   constructor(private readonly delta: number) {}
 
@@ -74,8 +77,6 @@ export class LookbackIterator {
    * refTime - lookback, and not a stale marker. Returns false when there is none.
    * On success the sample is in `t` / `f`.
    */
-  t = 0;
-  f = 0;
   select(refTime: number, lookback: number): boolean {
     const vt = this.seek(refTime);
     let t: number;
@@ -110,14 +111,14 @@ export class WindowReader {
   /** The window's points, oldest first. Valid until the next call to `fill` or `reset`. */
   readonly floats: FPoint[] = [];
 
+  private started = false;
+
   reset(it: SampleIterator): void {
     this.it = it;
     this.vt = ValueType.None;
     this.started = false;
     this.clear();
   }
-
-  private started = false;
 
   clear(): void {
     for (const p of this.floats) this.spare.push(p);

@@ -1,0 +1,61 @@
+// Look-back selection and sliding windows against naive definitions, on random series and steps.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { STALE_NAN } from '../../model/index.ts';
+import { ListSampleIterator } from '../../storage/index.ts';
+import { LookbackIterator, WindowReader } from './iterators.ts';
+
+/** Sorted unique timestamps with values; some values are stale markers (flag). */
+const seriesArb = fc
+  .uniqueArray(fc.integer({ min: 0, max: 2000 }), { maxLength: 60 })
+  .chain((ts) => fc.tuple(fc.constant([...ts].sort((a, b) => a - b)), fc.array(fc.boolean(), { minLength: ts.length, maxLength: ts.length })));
+
+function iterator(ts: number[], stale: boolean[]): ListSampleIterator {
+  const vs = new Float64Array(ts.length);
+  ts.forEach((t, i) => (vs[i] = stale[i] ? STALE_NAN : t * 10));
+  return new ListSampleIterator(ts, vs);
+}
+
+describe('LookbackIterator', () => {
+  it('finds the latest sample in (t - lookback, t] unless it is a stale marker', () => {
+    fc.assert(
+      // The iterator may forget samples older than its delta: the engine uses the look-back delta or one less.
+      fc.property(seriesArb, fc.integer({ min: 2, max: 300 }), fc.integer({ min: 1, max: 200 }), fc.boolean(), ([ts, stale], lookback, step, less) => {
+        const it = new LookbackIterator(less ? lookback - 1 : lookback);
+        it.reset(iterator(ts, stale));
+        for (let t = 0; t <= 2300; t += step) {
+          let want: number | undefined;
+          for (let i = ts.length - 1; i >= 0; i--) {
+            if (ts[i]! <= t) {
+              if (ts[i]! > t - lookback && !stale[i]) want = ts[i];
+              break;
+            }
+          }
+          const got = it.select(t, lookback) ? it.t : undefined;
+          assert.equal(got, want, `t=${t}`);
+          if (got !== undefined) assert.equal(it.f, got * 10);
+        }
+      }),
+    );
+  });
+});
+
+describe('WindowReader', () => {
+  it('holds exactly the non-stale samples of (maxt - range, maxt] as the window slides', () => {
+    fc.assert(
+      fc.property(seriesArb, fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 500 }), ([ts, stale], range, step) => {
+        const r = new WindowReader();
+        r.reset(iterator(ts, stale));
+        let held = 0;
+        for (let maxt = 0; maxt <= 2300; maxt += step) {
+          held += r.fill(maxt - range, maxt);
+          const want = ts.filter((t, i) => t > maxt - range && t <= maxt && !stale[i]);
+          assert.deepEqual(r.floats.map((p) => p.t), want, `maxt=${maxt}`);
+          assert.deepEqual(r.floats.map((p) => p.f), want.map((t) => t * 10));
+          assert.equal(held, want.length);
+        }
+      }),
+    );
+  });
+});

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { runXorBench } from '../libs/tsdb/chunkenc/xor.bench.ts';
 import { runWalBench } from '../libs/tsdb/wal/wal.bench.ts';
 import { runParserBench } from '../libs/exposition/parser.bench.ts';
+import { runParserBench as runPromqlParserBench } from '../libs/promql/parser/parser.bench.ts';
 import { runHeadBench, runBlockBytesBench, runBlockSelectBench } from '../libs/tsdb/bench/tsdb.bench.ts';
 
 interface Row {
@@ -24,6 +25,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['xor chunks', () => runXorBench()],
   ['wal', () => runWalBench({ seconds: quick ? 1 : 3 })],
   ['exposition parser', () => runParserBench()],
+  ['promql parser', () => runPromqlParserBench()],
 ];
 for (const [section, run] of sections) {
   process.stderr.write(`running ${section}...\n`);

@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import { Labels, Matcher, MatchType } from '../../model/index.ts';
 import type { Expr } from '../parser/ast.ts';
 import { parseSeriesDesc } from '../promqltest/series_desc.ts';
+import { histogramsMatch } from '../promqltest/histogram.ts';
 import { Annotations } from './annotations.ts';
 import { FUNCTION_CALLS } from './functions.ts';
 import { detectReset, getBound, histogramsEqual } from './functions_native.ts';
-import type { FloatHistogram, Sample } from './value.ts';
+import type { FloatHistogram, Matrix, Sample } from './value.ts';
 
 const TESTDATA = new URL('../../../../shared/promql-testdata/native_histograms.test', import.meta.url);
 const FUNCS = new Set(['histogram_quantile', 'histogram_fraction', 'histogram_stddev', 'histogram_stdvar', 'histogram_count', 'histogram_sum', 'histogram_avg']);
@@ -100,6 +101,118 @@ function collectCases(text: string): Case[] {
   return cases;
 }
 
+interface RangeCase {
+  line: number;
+  at: number;
+  fn: string;
+  selector: string;
+  range: number;
+  series: { labels: Labels; floats: { t: number; f: number }[]; histograms: { t: number; h: FloatHistogram }[] }[];
+  expected: Map<string, { f: number; h?: FloatHistogram; hintSet: boolean }>;
+  warn: boolean;
+  info: boolean;
+}
+
+const RANGE_FUNCS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta', 'sum_over_time', 'avg_over_time', 'last_over_time', 'first_over_time', 'count_over_time', 'present_over_time', 'resets', 'changes']);
+
+/** `fn(selector[range])` cases over windows of the loaded series. */
+function collectRangeCases(text: string): RangeCase[] {
+  const lines = text.split('\n');
+  let loaded: Loaded[] = [];
+  const cases: RangeCase[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('clear')) loaded = [];
+    const load = /^load (\S+)$/.exec(line);
+    if (load) {
+      const step = duration(load[1]!);
+      for (i++; i < lines.length && /^\s+\S/.test(lines[i]!); i++) {
+        const d = parseSeriesDesc(lines[i]!.trim());
+        const points = d.values.map((v, k) => (v.omitted ? undefined : { t: k * step, f: v.value, ...(v.histogram ? { h: v.histogram } : {}) })).filter((p) => p !== undefined);
+        loaded.push({ labels: d.labels, points });
+      }
+      i--;
+      continue;
+    }
+    const ev = /^eval instant at (\S+) (\w+)\(([a-zA-Z_]\w*)\[(\w+)\]\)$/.exec(line);
+    if (!ev || !RANGE_FUNCS.has(ev[2]!)) continue;
+    const at = duration(ev[1]!);
+    const range = duration(ev[4]!);
+    const expected: RangeCase['expected'] = new Map();
+    let skip = false;
+    let warn = false;
+    let info = false;
+    for (let k = i + 1; k < lines.length && /^\s+\S/.test(lines[k]!); k++) {
+      const l = lines[k]!.trim();
+      if (l.startsWith('expect')) {
+        if (/expect (fail|ordered|range|string)/.test(l)) skip = true;
+        if (/^expect warn/.test(l)) warn = true;
+        if (/^expect info/.test(l)) info = true;
+        continue;
+      }
+      if (l.startsWith('#')) continue;
+      const d = parseSeriesDesc(l);
+      const v = d.values[0]!;
+      expected.set(d.labels.toString(), { f: v.value, ...(v.histogram ? { h: v.histogram } : {}), hintSet: v.counterResetHintSet === true });
+    }
+    if (skip) continue;
+    const series: RangeCase['series'] = [];
+    for (const s of loaded.map(withStorageHints)) {
+      if (s.labels.get('__name__') !== ev[3]) continue;
+      const win = s.points.filter((p) => p.t > at - range && p.t <= at);
+      if (win.length === 0 || win.some((p) => !p.h && Number.isNaN(p.f) && p.f !== p.f && false)) continue;
+      series.push({
+        labels: s.labels,
+        floats: win.filter((p) => !p.h).map((p) => ({ t: p.t, f: p.f })),
+        histograms: win.filter((p) => p.h).map((p) => ({ t: p.t, h: p.h! })),
+      });
+    }
+    cases.push({ line: i + 1, at, fn: ev[2]!, selector: ev[3]!, range, series, expected, warn, info });
+  }
+  return cases;
+}
+
+/**
+ * The counter reset hints histograms come back from the TSDB with: the first of a series (and the
+ * first after a gauge or a reset, which start new chunks) is unknown, later ones not_reset;
+ * gauges stay gauges.
+ */
+function withStorageHints(s: Loaded): Loaded {
+  let prev: FloatHistogram | undefined;
+  const points = s.points.map((p) => {
+    if (!p.h) {
+      prev = undefined;
+      return p;
+    }
+    const h = { ...p.h };
+    if (h.counterResetHint !== 'gauge') {
+      h.counterResetHint = prev === undefined || prev.counterResetHint === 'gauge' || detectReset(h, prev) ? 'unknown' : 'not_reset';
+    }
+    prev = p.h;
+    return { ...p, h };
+  });
+  return { labels: s.labels, points };
+}
+
+const KEEP_NAME = new Set(['last_over_time', 'first_over_time']);
+
+function runRange(c: RangeCase): { out: Map<string, Sample>; annos: Annotations } {
+  const arg: Expr = {
+    kind: 'MatrixSelector',
+    vectorSelector: { kind: 'VectorSelector', name: c.selector, matchers: [new Matcher(MatchType.Equal, '__name__', c.selector)], originalOffset: 0, offset: 0, posRange: { start: 0, end: c.selector.length } },
+    range: c.range,
+    endPos: c.selector.length + 5,
+  };
+  const annos = new Annotations();
+  const out = new Map<string, Sample>();
+  for (const s of c.series) {
+    const m: Matrix = [{ metric: s.labels, floats: s.floats, histograms: s.histograms }];
+    const res = FUNCTION_CALLS[c.fn]!([], m, [arg], { ts: c.at, out: [], cache: new Map() }, annos);
+    if (res.length > 0) out.set((KEEP_NAME.has(c.fn) ? s.labels : s.labels.without('__name__')).toString(), res[0]!);
+  }
+  return { out, annos };
+}
+
 function run(c: Case): Map<string, number> {
   const sel: Expr = {
     kind: 'VectorSelector',
@@ -138,6 +251,34 @@ describe('native histogram functions (native_histograms.test)', () => {
         if (!close(got.get(labels), want)) failures.push(`line ${c.line} ${c.fn}(${c.scalars.join(', ')}, ${c.selector}) ${labels}: want ${want}, got ${got.get(labels)}`);
       }
       for (const labels of got.keys()) if (!c.expected.has(labels)) failures.push(`line ${c.line}: unexpected ${labels}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+});
+
+describe('native histogram range functions (native_histograms.test)', () => {
+  const cases = collectRangeCases(readFileSync(TESTDATA, 'utf8'));
+
+  it('finds cases to check', () => {
+    assert.ok(cases.length >= 30, `only ${cases.length} cases`);
+  });
+
+  it('computes every case as Prometheus', () => {
+    const failures: string[] = [];
+    for (const c of cases) {
+      const { out, annos } = runRange(c);
+      const where = `line ${c.line} ${c.fn}(${c.selector}[${c.range / 1000}s])`;
+      for (const [labels, want] of c.expected) {
+        const got = out.get(labels);
+        if (!got) failures.push(`${where} ${labels}: missing`);
+        else if (want.h ? !got.h || !histogramsMatch(want.h, got.h, want.hintSet) : got.h || !close(got.f, want.f)) {
+          failures.push(`${where} ${labels}: want ${JSON.stringify(want)}, got ${JSON.stringify(got.h ?? got.f)}`);
+        }
+      }
+      for (const labels of out.keys()) if (!c.expected.has(labels)) failures.push(`${where}: unexpected ${labels}`);
+      const levels = new Set(annos.all().map((a) => a.level));
+      if (c.warn !== levels.has('warning')) failures.push(`${where}: warnings ${JSON.stringify(annos.all())}`);
+      if (c.info && !levels.has('info')) failures.push(`${where}: no info`);
     }
     assert.deepEqual(failures, []);
   });

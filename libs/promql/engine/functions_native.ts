@@ -453,3 +453,222 @@ export function detectReset(curr: FloatHistogram, prev: FloatHistogram): boolean
   if (detectBucketReset(sideBuckets(curr, true, curr.zeroThreshold, curr.schema), sideBuckets(prev, true, curr.zeroThreshold, curr.schema))) return true;
   return detectBucketReset(sideBuckets(curr, false, curr.zeroThreshold, curr.schema), sideBuckets(prev, false, curr.zeroThreshold, curr.schema));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Arithmetic (FloatHistogram.Copy/Add/Sub/Mul/Div/CopyToSchema), on bucket maps: results are
+// compact (no empty buckets), which is what Prometheus' functions return after Compact(0).
+
+/** Adding histograms with exponential and custom buckets. */
+export class IncompatibleSchemaError extends Error {}
+
+/** What an addition/subtraction noticed, for the annotations Prometheus gives. */
+export interface CombineNotes {
+  counterResetCollision: boolean;
+  nhcbBoundsReconciled: boolean;
+}
+
+export function copyHistogram(h: FloatHistogram): FloatHistogram {
+  const c: FloatHistogram = {
+    ...h,
+    positiveSpans: h.positiveSpans.map((s) => ({ ...s })),
+    negativeSpans: h.negativeSpans.map((s) => ({ ...s })),
+    positiveBuckets: [...h.positiveBuckets],
+    negativeBuckets: [...h.negativeBuckets],
+  };
+  if (h.customValues) c.customValues = [...h.customValues];
+  return c;
+}
+
+type BucketMap = Map<number, number>;
+
+function toMap(h: FloatHistogram, positive: boolean, targetSchema: number): BucketMap {
+  const m: BucketMap = new Map();
+  for (const b of sideBuckets(h, positive, 0, targetSchema)) m.set(b.index, (m.get(b.index) ?? 0) + b.count);
+  return m;
+}
+
+function setFromMap(h: FloatHistogram, positive: boolean, m: BucketMap): void {
+  const idxs = [...m.keys()].filter((i) => m.get(i) !== 0).sort((a, b) => a - b);
+  const spans: { offset: number; length: number }[] = [];
+  const buckets: number[] = [];
+  let last = 0;
+  for (const i of idxs) {
+    const cur = spans[spans.length - 1];
+    if (cur !== undefined && i === last + 1) cur.length++;
+    else spans.push({ offset: spans.length === 0 ? i : i - last - 1, length: 1 });
+    buckets.push(m.get(i)!);
+    last = i;
+  }
+  if (positive) {
+    h.positiveSpans = spans;
+    h.positiveBuckets = buckets;
+  } else {
+    h.negativeSpans = spans;
+    h.negativeBuckets = buckets;
+  }
+}
+
+/** The histogram at a lower resolution (CopyToSchema), compacted. */
+export function copyToSchema(h: FloatHistogram, schema: number): FloatHistogram {
+  const c = copyHistogram(h);
+  if (schema === h.schema || usesCustomBuckets(h)) return c;
+  c.schema = schema;
+  setFromMap(c, true, toMap(h, true, schema));
+  setFromMap(c, false, toMap(h, false, schema));
+  return c;
+}
+
+/** Removes the empty buckets (Compact(0)). */
+export function compactHistogram(h: FloatHistogram): FloatHistogram {
+  setFromMap(h, true, toMap(h, true, h.schema));
+  setFromMap(h, false, toMap(h, false, h.schema));
+  return h;
+}
+
+function adjustCounterReset(h: FloatHistogram, other: FloatHistogram): boolean {
+  const a = h.counterResetHint;
+  const b = other.counterResetHint;
+  if (a === b || a === 'gauge') return false;
+  if (b === 'gauge') {
+    h.counterResetHint = 'gauge';
+    return false;
+  }
+  if (a === 'unknown') return false;
+  h.counterResetHint = 'unknown';
+  // Otherwise one says reset and the other not: a collision.
+  return b !== 'unknown';
+}
+
+/** Merges the buckets of h inside a larger zero threshold into its zero bucket (in place). */
+function widenZeroBucket(h: FloatHistogram, threshold: number): void {
+  const { zeroCount, threshold: t } = zeroCountForLargerThreshold(h, threshold);
+  h.zeroCount = zeroCount;
+  h.zeroThreshold = t;
+  const pos = toMap(h, true, h.schema);
+  for (const i of [...pos.keys()].sort((a, b) => a - b)) {
+    if (getBound(i - 1, h.schema, undefined) >= t) break;
+    pos.delete(i);
+  }
+  const neg = toMap(h, false, h.schema);
+  for (const i of [...neg.keys()].sort((a, b) => a - b)) {
+    if (-getBound(i - 1, h.schema, undefined) <= -t) break;
+    neg.delete(i);
+  }
+  setFromMap(h, true, pos);
+  setFromMap(h, false, neg);
+}
+
+/** Custom bounds both histograms have (their layouts are reconciled to it). */
+function intersectBounds(a: readonly number[], b: readonly number[]): number[] {
+  const set = new Set(b);
+  return a.filter((v) => set.has(v));
+}
+
+function customToIntersected(h: FloatHistogram, bounds: readonly number[]): BucketMap {
+  const m: BucketMap = new Map();
+  const own = h.customValues ?? [];
+  for (const b of sideBuckets(h, true, 0, CUSTOM_BUCKETS_SCHEMA)) {
+    let target = bounds.length; // +Inf bucket
+    if (b.index < own.length) {
+      const ub = own[b.index]!;
+      const k = bounds.findIndex((x) => x >= ub);
+      if (k >= 0) target = k;
+    }
+    m.set(target, (m.get(target) ?? 0) + b.count);
+  }
+  return m;
+}
+
+/**
+ * h + sign·other as a new histogram (FloatHistogram.Add/Sub): the lower schema and the larger
+ * zero threshold win; custom bounds that differ are reduced to the common ones. Throws
+ * IncompatibleSchemaError for exponential with custom buckets.
+ */
+export function combineHistograms(h: FloatHistogram, other: FloatHistogram, sign: 1 | -1, notes?: CombineNotes): FloatHistogram {
+  if (usesCustomBuckets(h) !== usesCustomBuckets(other)) throw new IncompatibleSchemaError('vector contains a mix of histograms with exponential and custom buckets schemas');
+  const res = copyHistogram(h);
+  const collision = adjustCounterReset(res, other);
+  if (notes && collision) notes.counterResetCollision = true;
+  if (usesCustomBuckets(res)) {
+    res.count += sign * other.count;
+    res.sum += sign * other.sum;
+    let a: BucketMap;
+    let b: BucketMap;
+    if (customBoundsMatch(res.customValues, other.customValues)) {
+      a = toMap(res, true, CUSTOM_BUCKETS_SCHEMA);
+      b = toMap(other, true, CUSTOM_BUCKETS_SCHEMA);
+    } else {
+      if (notes) notes.nhcbBoundsReconciled = true;
+      const bounds = intersectBounds(res.customValues ?? [], other.customValues ?? []);
+      a = customToIntersected(res, bounds);
+      b = customToIntersected(other, bounds);
+      res.customValues = bounds;
+    }
+    for (const [i, v] of b) a.set(i, (a.get(i) ?? 0) + sign * v);
+    setFromMap(res, true, a);
+    return res;
+  }
+  // Reconcile the zero buckets: both end up with the same, large enough threshold.
+  let otherZeroCount = other.zeroCount;
+  let otherThreshold = other.zeroThreshold;
+  while (otherThreshold !== res.zeroThreshold) {
+    if (res.zeroThreshold > otherThreshold) {
+      const r = zeroCountForLargerThreshold(other, res.zeroThreshold);
+      otherZeroCount = r.zeroCount;
+      otherThreshold = r.threshold;
+    }
+    if (otherThreshold > res.zeroThreshold) widenZeroBucket(res, otherThreshold);
+  }
+  res.zeroCount += sign * otherZeroCount;
+  res.count += sign * other.count;
+  res.sum += sign * other.sum;
+  const schema = Math.min(res.schema, other.schema);
+  for (const positive of [true, false]) {
+    const a = toMap(res, positive, schema);
+    for (const [i, v] of toMap(other, positive, schema)) {
+      // Buckets of the other histogram inside the zero bucket are already in its zero count.
+      if (getBound(i, schema, undefined) <= res.zeroThreshold) continue;
+      a.set(i, (a.get(i) ?? 0) + sign * v);
+    }
+    setFromMap(res, positive, a);
+  }
+  res.schema = schema;
+  return res;
+}
+
+/** h·factor as a new histogram; a negative factor makes it a gauge. */
+export function scaleHistogram(h: FloatHistogram, factor: number): FloatHistogram {
+  const c = copyHistogram(h);
+  c.zeroCount *= factor;
+  c.count *= factor;
+  c.sum *= factor;
+  c.positiveBuckets = c.positiveBuckets.map((v) => v * factor);
+  c.negativeBuckets = c.negativeBuckets.map((v) => v * factor);
+  if (factor < 0) c.counterResetHint = 'gauge';
+  return c;
+}
+
+/** h/divisor as a new histogram; dividing by zero drops the buckets, as Prometheus does. */
+export function divideHistogram(h: FloatHistogram, divisor: number): FloatHistogram {
+  const c = copyHistogram(h);
+  c.zeroCount /= divisor;
+  c.count /= divisor;
+  c.sum /= divisor;
+  if (divisor === 0) {
+    c.positiveSpans = [];
+    c.negativeSpans = [];
+    c.positiveBuckets = [];
+    c.negativeBuckets = [];
+    return c;
+  }
+  c.positiveBuckets = c.positiveBuckets.map((v) => v / divisor);
+  c.negativeBuckets = c.negativeBuckets.map((v) => v / divisor);
+  if (divisor < 0) c.counterResetHint = 'gauge';
+  return c;
+}
+
+/** Any infinite count, sum or bucket (FloatHistogram.HasOverflow). */
+export function histogramHasOverflow(h: FloatHistogram): boolean {
+  const inf = (v: number): boolean => v === Infinity || v === -Infinity;
+  return inf(h.zeroCount) || inf(h.count) || inf(h.sum) || h.positiveBuckets.some(inf) || h.negativeBuckets.some(inf) || (h.customValues ?? []).some(inf);
+}

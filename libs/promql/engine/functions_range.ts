@@ -8,7 +8,20 @@ import type { Expr, MatrixSelector, PositionRange } from '../parser/ast.ts';
 import type { Annotations } from './annotations.ts';
 import { KahanSum, kahanSumInc } from './kahan.ts';
 import { quantile } from './quantile.ts';
-import { detectReset, histogramsEqual } from './functions_native.ts';
+import {
+  type CombineNotes,
+  IncompatibleSchemaError,
+  combineHistograms,
+  compactHistogram,
+  copyHistogram,
+  copyToSchema,
+  detectReset,
+  divideHistogram,
+  histogramHasOverflow,
+  histogramsEqual,
+  scaleHistogram,
+  usesCustomBuckets,
+} from './functions_native.ts';
 import { FunctionError } from './functions_label.ts';
 import { argPos, argsPos, matrixArgPos, durationSeconds, formatF, formatG, metricName } from './functions_util.ts';
 import type { EvalNodeHelper, FloatHistogram, FPoint, HPoint, Matrix, Series, Vector } from './value.ts';
@@ -36,6 +49,14 @@ export function nativeHistogramNotGaugeWarning(annos: Annotations, name: string,
   annos.warn(`this native histogram metric is not a gauge: ${goQ(name)}`, pos);
 }
 
+
+export function mixedExponentialCustomWarning(annos: Annotations, name: string, pos: PositionRange | undefined): void {
+  annos.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${goQ(name)}`, pos);
+}
+
+export function mismatchedCustomBucketsInfo(annos: Annotations, op: 'addition' | 'subtraction' | 'aggregation', pos: PositionRange | undefined): void {
+  annos.info(`mismatched custom buckets were reconciled during ${op}`, pos);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Window helpers
@@ -87,26 +108,38 @@ function extrapolatedRate(matrixVals: Matrix, args: readonly Expr[], enh: EvalNo
     mixedFloatsHistogramsWarning(annos, metricName(series!.metric), matrixArgPos(args, 0));
     return enh.out;
   }
+  let result = 0;
+  let resultHistogram: FloatHistogram | undefined;
+  let firstT: number;
+  let lastT: number;
+  let numSamplesMinusOne: number;
+  let firstValue: number;
   if (hists.length > 0) {
-    // Native histograms: not supported yet.
-    return enh.out;
-  }
-  if (floats.length < 2) return enh.out;
-
-  const numSamplesMinusOne = floats.length - 1;
-  const first = floats[0]!;
-  const last = floats[numSamplesMinusOne]!;
-  let result = last.f - first.f;
-  if (isCounter) {
-    for (let i = 1; i < floats.length; i++) {
-      const prev = floats[i - 1]!.f;
-      if (floats[i]!.f < prev) result += prev;
+    if (hists.length < 2) return enh.out;
+    numSamplesMinusOne = hists.length - 1;
+    firstT = hists[0]!.t;
+    lastT = hists[numSamplesMinusOne]!.t;
+    resultHistogram = histogramRate(hists, isCounter, metricName(series!.metric), matrixArgPos(args, 0), annos);
+    if (!resultHistogram) return enh.out;
+    firstValue = hists[0]!.h.count;
+  } else {
+    if (floats.length < 2) return enh.out;
+    numSamplesMinusOne = floats.length - 1;
+    firstT = floats[0]!.t;
+    lastT = floats[numSamplesMinusOne]!.t;
+    firstValue = floats[0]!.f;
+    result = floats[numSamplesMinusOne]!.f - firstValue;
+    if (isCounter) {
+      for (let i = 1; i < floats.length; i++) {
+        const prev = floats[i - 1]!.f;
+        if (floats[i]!.f < prev) result += prev;
+      }
     }
   }
 
-  let durationToStart = (first.t - rangeStart) / 1000;
-  let durationToEnd = (rangeEnd - last.t) / 1000;
-  const sampledInterval = (last.t - first.t) / 1000;
+  let durationToStart = (firstT - rangeStart) / 1000;
+  let durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
   const averageDurationBetweenSamples = sampledInterval / numSamplesMinusOne;
   const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
 
@@ -114,7 +147,11 @@ function extrapolatedRate(matrixVals: Matrix, args: readonly Expr[], enh: EvalNo
   if (isCounter) {
     // A counter can't go below zero: don't extrapolate further back than where it would be 0.
     let durationToZero = durationToStart;
-    if (result > 0 && first.f >= 0) durationToZero = sampledInterval * (first.f / result);
+    if (resultHistogram === undefined) {
+      if (result > 0 && firstValue >= 0) durationToZero = sampledInterval * (firstValue / result);
+    } else if (resultHistogram.count > 0 && firstValue >= 0) {
+      durationToZero = sampledInterval * (firstValue / resultHistogram.count);
+    }
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
@@ -122,7 +159,91 @@ function extrapolatedRate(matrixVals: Matrix, args: readonly Expr[], enh: EvalNo
   let factor = 1;
   if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
   if (isRate) factor /= durationSeconds(range);
+  if (resultHistogram !== undefined) return push(enh, 0, scaleHistogram(resultHistogram, factor));
   return push(enh, result * factor);
+}
+
+/**
+ * The increase between the first and last histogram (Prometheus' histogramRate): counter resets
+ * add the histogram before them back, the lowest schema of the range wins, and a reset between
+ * the first two samples lets the first one's layout be ignored.
+ */
+function histogramRate(points: HPoint[], isCounter: boolean, name: string, pos: PositionRange | undefined, annos: Annotations): FloatHistogram | undefined {
+  let prev = points[0]!.h;
+  let usingCustomBuckets = usesCustomBuckets(prev);
+  const last = points[points.length - 1]!.h;
+  if (isCounter && (prev.counterResetHint === 'gauge' || last.counterResetHint === 'gauge')) nativeHistogramNotCounterWarning(annos, name, pos);
+  if (isCounter) {
+    const second = points[1]!.h;
+    if (detectReset(second, prev)) {
+      prev = emptyLike(second);
+      usingCustomBuckets = usesCustomBuckets(second);
+    }
+  }
+  if (usesCustomBuckets(last) !== usingCustomBuckets) {
+    mixedExponentialCustomWarning(annos, name, pos);
+    return undefined;
+  }
+  let minSchema = Math.min(last.schema, prev.schema);
+  for (let i = 1; i < points.length - 1; i++) {
+    const curr = points[i]!.h;
+    if (!isCounter) continue;
+    if (curr.counterResetHint === 'gauge') nativeHistogramNotCounterWarning(annos, name, pos);
+    if (curr.schema < minSchema) minSchema = curr.schema;
+    if (usesCustomBuckets(curr) !== usingCustomBuckets) {
+      mixedExponentialCustomWarning(annos, name, pos);
+      return undefined;
+    }
+  }
+  let h: FloatHistogram;
+  const notes: CombineNotes = { counterResetCollision: false, nhcbBoundsReconciled: false };
+  try {
+    h = combineHistograms(copyToSchema(last, minSchema), prev, -1, notes);
+  } catch (err) {
+    if (!(err instanceof IncompatibleSchemaError)) throw err;
+    mixedExponentialCustomWarning(annos, name, pos);
+    return undefined;
+  }
+  if (notes.nhcbBoundsReconciled) mismatchedCustomBucketsInfo(annos, 'subtraction', pos);
+  if (isCounter) {
+    for (let i = 1; i < points.length; i++) {
+      const curr = points[i]!.h;
+      if (detectReset(curr, prev)) {
+        const addNotes: CombineNotes = { counterResetCollision: false, nhcbBoundsReconciled: false };
+        try {
+          h = combineHistograms(h, prev, 1, addNotes);
+        } catch (err) {
+          if (!(err instanceof IncompatibleSchemaError)) throw err;
+          mixedExponentialCustomWarning(annos, name, pos);
+          return undefined;
+        }
+        if (addNotes.nhcbBoundsReconciled) mismatchedCustomBucketsInfo(annos, 'addition', pos);
+      }
+      prev = curr;
+    }
+  } else if (points[0]!.h.counterResetHint !== 'gauge' || last.counterResetHint !== 'gauge') {
+    nativeHistogramNotGaugeWarning(annos, name, pos);
+  }
+  h.counterResetHint = 'gauge';
+  return compactHistogram(h);
+}
+
+/** An empty histogram with h's schema and custom bounds. */
+function emptyLike(h: FloatHistogram): FloatHistogram {
+  const e: FloatHistogram = {
+    counterResetHint: 'unknown',
+    schema: h.schema,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: 0,
+    sum: 0,
+    positiveSpans: [],
+    negativeSpans: [],
+    positiveBuckets: [],
+    negativeBuckets: [],
+  };
+  if (h.customValues) e.customValues = h.customValues;
+  return e;
 }
 
 export function funcRate(_v: Vector[], m: Matrix, args: readonly Expr[], enh: EvalNodeHelper, annos: Annotations): Vector {
@@ -187,8 +308,22 @@ function instantValue(matrixVals: Matrix, args: readonly Expr[], enh: EvalNodeHe
     if (!isRate && (a.h.counterResetHint !== 'gauge' || b.h.counterResetHint !== 'gauge')) {
       nativeHistogramNotGaugeWarning(annos, name, argsPos(args));
     }
-    // Native histogram arithmetic: not supported yet.
-    return enh.out;
+    let h = copyHistogram(b.h);
+    if (!isRate || !detectReset(b.h, a.h)) {
+      const notes: CombineNotes = { counterResetCollision: false, nhcbBoundsReconciled: false };
+      try {
+        h = combineHistograms(h, a.h, -1, notes);
+      } catch (err) {
+        if (!(err instanceof IncompatibleSchemaError)) throw err;
+        mixedExponentialCustomWarning(annos, name, argsPos(args));
+        return enh.out;
+      }
+      if (notes.nhcbBoundsReconciled) mismatchedCustomBucketsInfo(annos, 'subtraction', argsPos(args));
+    }
+    h.counterResetHint = 'gauge';
+    compactHistogram(h);
+    if (isRate) h = divideHistogram(h, sampledInterval / 1000);
+    return push(enh, 0, h);
   }
   mixedFloatsHistogramsWarning(annos, metricName(series!.metric), argsPos(args));
   return enh.out;
@@ -356,7 +491,10 @@ export function funcAvgOverTime(_v: Vector[], m: Matrix, args: readonly Expr[], 
     mixedFloatsHistogramsWarning(annos, metricName(series.metric), matrixArgPos(args, 0));
     return enh.out;
   }
-  if (floats.length === 0) return enh.out; // Native histograms: not supported yet.
+  if (floats.length === 0) {
+    const avg = averageHistograms(hists, metricName(series.metric), matrixArgPos(args, 0), annos);
+    return avg ? push(enh, 0, avg) : enh.out;
+  }
   // Direct mean with compensated summation while the sum stays finite; incremental mean after.
   let sum = floats[0]!.f;
   let count = 1;
@@ -383,6 +521,58 @@ export function funcAvgOverTime(_v: Vector[], m: Matrix, args: readonly Expr[], 
   return push(enh, incrementalMean ? mean + kahanC : sum / count + kahanC / count);
 }
 
+/**
+ * Adds up the histograms of a window, noting conflicting counter reset hints and reconciled
+ * custom bounds; undefined (with a warning) when exponential and custom buckets mix.
+ */
+function sumHistograms(hists: HPoint[], name: string, pos: PositionRange | undefined, annos: Annotations): FloatHistogram | undefined {
+  return aggregateHistograms(hists, name, pos, annos, false);
+}
+
+/** The mean of the window's histograms: a direct sum divided by the count unless it overflows. */
+function averageHistograms(hists: HPoint[], name: string, pos: PositionRange | undefined, annos: Annotations): FloatHistogram | undefined {
+  return aggregateHistograms(hists, name, pos, annos, true);
+}
+
+function aggregateHistograms(hists: HPoint[], name: string, pos: PositionRange | undefined, annos: Annotations, average: boolean): FloatHistogram | undefined {
+  let resetSeen = false;
+  let notResetSeen = false;
+  const track = (h: FloatHistogram): void => {
+    if (h.counterResetHint === 'reset') resetSeen = true;
+    else if (h.counterResetHint === 'not_reset') notResetSeen = true;
+  };
+  const notes: CombineNotes = { counterResetCollision: false, nhcbBoundsReconciled: false };
+  let sum = copyHistogram(hists[0]!.h);
+  track(sum);
+  let mean: FloatHistogram | undefined;
+  try {
+    for (let i = 1; i < hists.length; i++) {
+      const h = hists[i]!.h;
+      track(h);
+      const count = i + 1;
+      if (mean === undefined) {
+        const next = combineHistograms(sum, h, 1, notes);
+        if (!average || !histogramHasOverflow(next)) {
+          sum = next;
+          continue;
+        }
+        // The direct sum overflows: continue with an incremental mean.
+        mean = divideHistogram(sum, count - 1);
+      }
+      const q = (count - 1) / count;
+      mean = combineHistograms(scaleHistogram(mean, q), divideHistogram(h, count), 1, notes);
+    }
+  } catch (err) {
+    if (!(err instanceof IncompatibleSchemaError)) throw err;
+    mixedExponentialCustomWarning(annos, name, pos);
+    return undefined;
+  }
+  if (resetSeen && notResetSeen) annos.warn('conflicting counter resets during histogram aggregation', pos);
+  if (notes.nhcbBoundsReconciled) mismatchedCustomBucketsInfo(annos, 'aggregation', pos);
+  const out = mean ?? (average ? divideHistogram(sum, hists.length) : sum);
+  return compactHistogram(out);
+}
+
 export function funcCountOverTime(_v: Vector[], m: Matrix, _args: readonly Expr[], enh: EvalNodeHelper): Vector {
   const series = m[0];
   if (!series) return enh.out;
@@ -395,7 +585,7 @@ export function funcFirstOverTime(_v: Vector[], m: Matrix, _args: readonly Expr[
   const f = series.floats[0];
   const h = histogramsOf(series)[0];
   if (h === undefined || (f !== undefined && f.t < h.t)) return push(enh, f?.f ?? 0);
-  return push(enh, 0, h.h);
+  return push(enh, 0, copyHistogram(h.h));
 }
 
 export function funcLastOverTime(_v: Vector[], m: Matrix, _args: readonly Expr[], enh: EvalNodeHelper): Vector {
@@ -405,7 +595,7 @@ export function funcLastOverTime(_v: Vector[], m: Matrix, _args: readonly Expr[]
   const hs = histogramsOf(series);
   const h = hs[hs.length - 1];
   if (h === undefined || (f !== undefined && h.t < f.t)) return push(enh, f?.f ?? 0);
-  return push(enh, 0, h.h);
+  return push(enh, 0, copyHistogram(h.h));
 }
 
 export function funcTsOfFirstOverTime(_v: Vector[], m: Matrix, _args: readonly Expr[], enh: EvalNodeHelper): Vector {
@@ -468,7 +658,10 @@ export function funcSumOverTime(_v: Vector[], m: Matrix, args: readonly Expr[], 
     mixedFloatsHistogramsWarning(annos, metricName(series.metric), matrixArgPos(args, 0));
     return enh.out;
   }
-  if (floats.length === 0) return enh.out; // Native histograms: not supported yet.
+  if (floats.length === 0) {
+    const sum = sumHistograms(hists, metricName(series.metric), matrixArgPos(args, 0), annos);
+    return sum ? push(enh, 0, sum) : enh.out;
+  }
   const k = new KahanSum();
   for (let i = 0; i < floats.length; i++) k.add(floats[i]!.f);
   return push(enh, k.value());

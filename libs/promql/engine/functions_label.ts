@@ -27,7 +27,9 @@ const MARKERS: readonly (readonly [number, number])[] = [
  * Compiles an RE2 pattern keeping its capture groups. libs/model's compiler drops captures (a
  * matcher never needs them), so each group is wrapped in marker code points, compiled with it,
  * and the markers in the emitted JavaScript become the group's parentheses. Throws RegexError
- * (Go's message) when the pattern is invalid.
+ * (Go's message) when the pattern is invalid. Known difference: a group inside a repeated
+ * group that did not take part in the last repetition is unset in JavaScript (`(?:(a)|b)+` on
+ * "ab"), while Go keeps its earlier text.
  */
 export function compileCapturingRegex(src: string): CapturingRegex {
   const plain = compileRegex(src); // Validates with Go's errors.

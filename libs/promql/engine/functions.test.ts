@@ -557,6 +557,10 @@ describe('histogram_quantile, histogram_fraction (classic)', () => {
     assert.equal(quantile(0.25, [1, 2, 3, 4, 5]), 2);
     assert.ok(Number.isNaN(quantile(0.5, [])));
     assert.equal(quantile(2, [1]), Infinity);
+    // NaNs sort first, as in Prometheus.
+    assert.ok(Number.isNaN(quantile(0, new Float64Array([1, NaN, 0]))));
+    assert.equal(quantile(1, new Float64Array([NaN, 2, 1])), 2);
+    assert.equal(quantile(0.5, new Float64Array([3, NaN, 1, NaN, 2])), 1);
   });
 });
 

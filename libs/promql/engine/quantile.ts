@@ -215,11 +215,20 @@ export function quantile(q: number, values: number[] | Float64Array): number {
 }
 
 function sortNaNFirst(values: number[] | Float64Array): void {
-  const cmp = (a: number, b: number): number => {
+  if (values instanceof Float64Array) {
+    // The typed array sort is numeric with NaNs last; Prometheus orders NaNs first.
+    values.sort();
+    let n = values.length;
+    while (n > 0 && values[n - 1] !== values[n - 1]) n--;
+    if (n < values.length) {
+      values.copyWithin(values.length - n, 0, n);
+      values.fill(NaN, 0, values.length - n);
+    }
+    return;
+  }
+  values.sort((a, b) => {
     if (a !== a) return b !== b ? 0 : -1;
     if (b !== b) return 1;
     return a < b ? -1 : a > b ? 1 : 0;
-  };
-  if (values instanceof Float64Array) values.sort(cmp);
-  else values.sort(cmp);
+  });
 }

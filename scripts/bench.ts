@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark next to a hot path, in one run, with Prometheus' figures from
-// the same run where a reference exists (promtool for block size). Prints a table and writes
+// the same run where a reference exists (promtool for block size, a Prometheus server for PromQL). Prints a table and writes
 // .tmp/bench.json. Run with --expose-gc for memory figures (npm run bench does).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { runWalBench } from '../libs/tsdb/wal/wal.bench.ts';
 import { runParserBench } from '../libs/exposition/parser.bench.ts';
 import { runParserBench as runPromqlParserBench } from '../libs/promql/parser/parser.bench.ts';
 import { runHeadBench, runBlockBytesBench, runBlockSelectBench } from '../libs/tsdb/bench/tsdb.bench.ts';
+import { runPromqlBench } from '../libs/promql/bench/promql.bench.ts';
 
 interface Row {
   name: string;
@@ -25,6 +26,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['xor chunks', () => runXorBench()],
   ['wal', () => runWalBench({ seconds: quick ? 1 : 3 })],
   ['exposition parser', () => runParserBench()],
+  ['promql (vs prometheus)', () => runPromqlBench(quick ? { series: 2_000 } : {})],
   ['promql parser', () => runPromqlParserBench()],
 ];
 for (const [section, run] of sections) {

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark next to a hot path, in one run, with Prometheus' figures from
-// the same run where a reference exists (promtool for block size, a Prometheus server for PromQL). Prints a table and writes
-// .tmp/bench.json. Run with --expose-gc for memory figures (npm run bench does).
+// the same run where a reference exists (promtool for block size, a Prometheus server for
+// PromQL). Prints a table and writes .tmp/bench.json. Run with --expose-gc for memory figures
+// (npm run bench does).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runXorBench } from '../libs/tsdb/chunkenc/xor.bench.ts';

@@ -1,7 +1,8 @@
 // PromQL benchmarks side by side with a real Prometheus: parse time, evaluation time and peak
 // memory of typical dashboard queries over ~10k series in the head, with Prometheus' own engine
 // time (stats=all evalTotalTime) for the same queries on the same samples, results cross-checked.
-// Run: node --expose-gc --import tsx libs/promql/bench/promql.bench.ts [--series=N]
+// Run: node --expose-gc --import tsx libs/promql/bench/promql.bench.ts [--series=N] [--runs=N]
+//   [--only=<query name part>] [--no-prometheus]   (add --cpu-prof to profile)
 
 import { pathToFileURL } from 'node:url';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
@@ -28,6 +29,8 @@ export interface PromqlBenchOptions {
   runs?: number;
   /** Compare with Prometheus (default true; skipped with a note when the binary cannot start). */
   prometheus?: boolean;
+  /** Only the queries whose name contains this (for profiling one query). */
+  only?: string;
 }
 
 interface BenchQuery {
@@ -188,6 +191,7 @@ export function assertSameResult(name: string, ours: Value, theirs: PromQueryRes
 
 export async function runPromqlBench(opts: PromqlBenchOptions = {}): Promise<BenchResult[]> {
   const runs = opts.runs ?? 7;
+  const queries = PROMQL_BENCH_QUERIES.filter((q) => opts.only === undefined || q.name.includes(opts.only));
   const ds = new Dataset({ series: opts.series ?? 10_000 });
   const seriesLabel = `${Math.round(ds.numSeries / 1000)}k series`;
   let prom: Prometheus | undefined;
@@ -208,13 +212,13 @@ export async function runPromqlBench(opts: PromqlBenchOptions = {}): Promise<Ben
     const rows: BenchResult[] = [];
 
     const parsed = new Set<string>();
-    for (const q of PROMQL_BENCH_QUERIES) {
+    for (const q of queries) {
       if (parsed.has(q.query)) continue;
       parsed.add(q.query);
       rows.push({ name: `promql parse ${q.name.replace(/, .*/, '')}`, value: round3(parseNs(q.query) / 1000), unit: 'µs/query' });
     }
 
-    for (const q of PROMQL_BENCH_QUERIES) {
+    for (const q of queries) {
       const ours = await newQuery(q).exec();
       await newQuery(q).exec(); // warm-up
       const times: number[] = [];
@@ -246,7 +250,7 @@ export async function runPromqlBench(opts: PromqlBenchOptions = {}): Promise<Ben
     }
 
     if (gc) {
-      for (const q of PROMQL_BENCH_QUERIES) {
+      for (const q of queries) {
         const bytes = await peakBytes(() => newQuery(q).exec());
         rows.push({ name: `promql peak memory ${q.name}`, value: round3(bytes / 1_048_576), unit: 'MiB' });
       }
@@ -258,8 +262,13 @@ export async function runPromqlBench(opts: PromqlBenchOptions = {}): Promise<Ben
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = process.argv.find((a) => a.startsWith('--series='));
-  const rows = await runPromqlBench(arg ? { series: Number(arg.slice(9)) } : {});
+  const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const rows = await runPromqlBench({
+    ...(flag('series') ? { series: Number(flag('series')) } : {}),
+    ...(flag('runs') ? { runs: Number(flag('runs')) } : {}),
+    ...(flag('only') ? { only: flag('only')! } : {}),
+    prometheus: !process.argv.includes('--no-prometheus'),
+  });
   for (const r of rows) {
     const ref = r.reference !== undefined ? `  prometheus ${r.reference}  ratio ${(r.value / r.reference).toFixed(2)}` : '';
     console.log(`${r.name.padEnd(52)} ${String(r.value).padStart(10)} ${r.unit}${ref}`);

@@ -8,109 +8,186 @@
  */
 export const MIN_STREAM_CAPACITY = 64;
 
+/** Words a BitWriter queues in fields before storing them (with the next) to its buffer. */
+const QUEUE_WORDS = 11;
+const QUEUE_BYTES = (QUEUE_WORDS + 1) * 4;
+
 /**
- * An MSB-first bit writer. `count` is how many low bits of the last byte are still free, like
- * Prometheus' bstream.
+ * An MSB-first bit writer over a growable buffer.
  *
  * Built for appending to many cold buffers in turn (the head appends one sample to each
- * series' chunk): it never loads from the buffer, and stores a byte only once it is complete.
- * The partial last byte lives in `cur` until `flush()`, so an append that stays within it (or
- * writes only zeros, which the buffer already holds) touches no buffer memory at all. Bytes
- * from `len` on are always zero.
+ * series' chunk, so every append starts with cache misses): bits gather in a 32-bit word `acc`,
+ * complete words queue in the fields q0..q10, and they reach the buffer 48 bytes at a time. Most
+ * appends then touch only the writer object, not the buffer (a second object, and a second
+ * dependent cache miss). `flush()` stores what is pending so that readers see everything; the
+ * queued words stay queued, and are stored again, identically, later.
  *
- * `put`/`putZeros` assume room was made with `ensure`; the `write*` functions below grow as
- * they go and flush.
+ * Every field is an int32, which V8 keeps inline in the object (in builds without pointer
+ * compression, like Node's, int32s are small integers; a double would be a separate box).
  */
 export class BitWriter {
-  /** Backing buffer; its length is `cap`. */
+  /** Backing buffer; its length is the capacity. */
   stream: Uint8Array;
-  /** Capacity, kept here so that checking it does not touch the buffer object. */
-  cap: number;
-  /** Bytes in use, including the partial last byte. */
-  len: number;
-  /** Free (still zero) low bits in the last byte, 0..7. */
-  count = 0;
-  /** The partial last byte (when `count > 0`), not yet stored unless flushed. */
-  cur = 0;
+  /** Bytes stored for good; the queued words and `acc` follow them. */
+  done: number;
+  /** Number of queued words. */
+  nq = 0;
+  /** The word being filled from the top, and how many of its bits are used (0..31). */
+  acc = 0;
+  nacc = 0;
+  /** Queued complete words, q0 first. */
+  q0 = 0;
+  q1 = 0;
+  q2 = 0;
+  q3 = 0;
+  q4 = 0;
+  q5 = 0;
+  q6 = 0;
+  q7 = 0;
+  q8 = 0;
+  q9 = 0;
+  q10 = 0;
 
   constructor(stream: Uint8Array, len: number) {
     this.stream = stream;
-    this.cap = stream.length;
-    this.len = len;
+    this.done = len;
   }
 
-  /** Makes room for `n` more whole bytes. */
-  ensure(n: number): void {
-    if (this.len + n > this.cap) this.grow(n);
+  /** Bytes written, the last one possibly partial (zero padded): `stream[0:len]` after `flush()`. */
+  get len(): number {
+    return this.done + this.nq * 4 + ((this.nacc + 7) >>> 3);
   }
 
-  /** Reallocates with room for `extra` more bytes (at least doubling the capacity). */
+  /** Free (still zero) low bits in the last byte, 0..7, like Prometheus' bstream.count. */
+  get count(): number {
+    return (8 - (this.nacc & 7)) & 7;
+  }
+
+  /** Continues writing after the first `pos` bits of `stream` (bits after them are dropped). */
+  resumeAt(pos: number): void {
+    const used = pos & 7;
+    this.done = pos >>> 3;
+    this.nq = 0;
+    this.nacc = used;
+    this.acc = used === 0 ? 0 : (this.stream[this.done]! >>> (8 - used)) << (32 - used);
+  }
+
+  /** Reallocates with room for `extra` more bytes after `done` (at least doubling the capacity). */
   grow(extra: number): void {
     const old = this.stream;
-    let cap = this.cap < MIN_STREAM_CAPACITY ? MIN_STREAM_CAPACITY : this.cap * 2;
-    while (cap < this.len + extra) cap *= 2;
+    let cap = old.length < MIN_STREAM_CAPACITY ? MIN_STREAM_CAPACITY : old.length * 2;
+    while (cap < this.done + extra) cap *= 2;
     const nb = new Uint8Array(cap);
-    // Growth happens when (nearly) full: copy without allocating a subarray view.
-    if (this.len === this.cap) nb.set(old);
-    else for (let i = 0; i < this.len; i++) nb[i] = old[i]!;
+    // Bytes after `done` are rewritten before anyone reads them: copy all, no view needed.
+    nb.set(old);
     this.stream = nb;
-    this.cap = cap;
-  }
-
-  /** Bytes needed to write `n` more bits. */
-  bytesFor(n: number): number {
-    return n > this.count ? (n - this.count + 7) >>> 3 : 0;
   }
 
   /** Writes the low `n` bits of `u`, MSB first. 1 <= n <= 32, and u < 2^n: no higher bits set. */
   put(u: number, n: number): void {
-    let count = this.count;
-    if (n < count) {
-      count -= n;
-      this.cur |= u << count;
-      this.count = count;
+    const free = 32 - this.nacc;
+    if (n < free) {
+      this.acc |= u << (free - n);
+      this.nacc += n;
       return;
     }
+    const rem = n - free;
+    const w = this.acc | (u >>> rem);
+    this.acc = rem === 0 ? 0 : u << (32 - rem);
+    this.nacc = rem;
+    this.queue(w);
+  }
+
+  /** Queues a complete word; when the queue is full, stores it and the word. */
+  queue(w: number): void {
+    switch (this.nq) {
+      case 0: this.q0 = w; break;
+      case 1: this.q1 = w; break;
+      case 2: this.q2 = w; break;
+      case 3: this.q3 = w; break;
+      case 4: this.q4 = w; break;
+      case 5: this.q5 = w; break;
+      case 6: this.q6 = w; break;
+      case 7: this.q7 = w; break;
+      case 8: this.q8 = w; break;
+      case 9: this.q9 = w; break;
+      case 10: this.q10 = w; break;
+      default:
+        this.storeQueue(w);
+        this.nq = 0;
+        return;
+    }
+    this.nq++;
+  }
+
+  /** Queued word `i`. */
+  private queued(i: number): number {
+    switch (i) {
+      case 0: return this.q0;
+      case 1: return this.q1;
+      case 2: return this.q2;
+      case 3: return this.q3;
+      case 4: return this.q4;
+      case 5: return this.q5;
+      case 6: return this.q6;
+      case 7: return this.q7;
+      case 8: return this.q8;
+      case 9: return this.q9;
+      default: return this.q10;
+    }
+  }
+
+  /** Stores the full queue and `w` (the caller resets `nq`). */
+  private storeQueue(w: number): void {
+    let p = this.done;
+    if (p + QUEUE_BYTES > this.stream.length) this.grow(QUEUE_BYTES);
     const s = this.stream;
-    let len = this.len;
-    n -= count;
-    if (count !== 0) s[len - 1] = this.cur | (u >>> n);
-    while (n >= 8) {
-      n -= 8;
-      s[len++] = u >>> n;
-    }
-    if (n !== 0) {
-      this.cur = (u << (8 - n)) & 0xff;
-      len++;
-    }
-    this.count = (8 - n) & 7;
-    this.len = len;
+    for (let i = 0; i < QUEUE_WORDS; i++) p = storeWord(s, p, this.queued(i));
+    this.done = storeWord(s, p, w);
   }
 
-  /** Writes `n` zero bits. */
-  putZeros(n: number): void {
-    const count = this.count;
-    if (n < count) {
-      this.count = count - n;
-      return;
-    }
-    if (count !== 0) this.stream[this.len - 1] = this.cur;
-    n -= count;
-    this.len += (n + 7) >>> 3;
-    this.cur = 0;
-    this.count = (8 - (n & 7)) & 7;
+  /** Writes the low `n` bits of `u` (0 <= n <= 32), MSB first; higher bits may be set. */
+  putBits(u: number, n: number): void {
+    if (n !== 0) this.put(n === 32 ? u | 0 : u & ((1 << n) - 1), n);
   }
 
-  /** Stores the partial last byte, so that `stream[0:len]` is the complete data. */
+  /** Go's binary.PutUvarint of the 64-bit value hi:lo (uint32 halves), one byte at a time. */
+  putUvarint64(hi: number, lo: number): void {
+    hi >>>= 0;
+    lo >>>= 0;
+    while (hi !== 0 || lo >= 0x80) {
+      this.put((lo & 0x7f) | 0x80, 8);
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    this.put(lo, 8);
+  }
+
+  /** Stores everything pending, so that `stream[0:len]` is the complete data. */
   flush(): void {
-    if (this.count !== 0) this.stream[this.len - 1] = this.cur;
+    const end = this.len;
+    if (end > this.stream.length) this.grow(end - this.done);
+    const s = this.stream;
+    let p = this.done;
+    for (let i = 0; i < this.nq; i++) p = storeWord(s, p, this.queued(i));
+    for (let shift = 24; p < end; shift -= 8) s[p++] = this.acc >>> shift;
   }
 
   /** The bytes written so far (a view; the last byte may be partial, zero padded). */
   bytes(): Uint8Array {
     this.flush();
-    return this.len === this.cap ? this.stream : this.stream.subarray(0, this.len);
+    const len = this.len;
+    return len === this.stream.length ? this.stream : this.stream.subarray(0, len);
   }
+}
+
+/** Stores `w` big-endian at `s[p]`; returns p + 4. */
+function storeWord(s: Uint8Array, p: number, w: number): number {
+  s[p] = w >>> 24;
+  s[p + 1] = w >>> 16;
+  s[p + 2] = w >>> 8;
+  s[p + 3] = w;
+  return p + 4;
 }
 
 /** A standalone bit stream writer (for tests and encodings that do not embed the fields). */
@@ -120,15 +197,15 @@ export class BitStream extends BitWriter {
   }
 }
 
+// Writes that leave the buffer complete (`flush()` after each), for tests and one-off use.
+
 export function writeBit(s: BitWriter, bit: number): void {
   writeBits(s, bit & 1, 1);
 }
 
 /** Writes the low `n` bits of `u` (0 <= n <= 32), most significant first. */
 export function writeBits(s: BitWriter, u: number, n: number): void {
-  if (n === 0) return;
-  s.ensure(s.bytesFor(n));
-  s.put(n === 32 ? u : u & ((1 << n) - 1), n);
+  s.putBits(u, n);
   s.flush();
 }
 
@@ -139,23 +216,18 @@ export function writeByte(s: BitWriter, b: number): void {
 /** Writes the low `n` bits (0 <= n <= 64) of the 64-bit value hi:lo. */
 export function writeBits64(s: BitWriter, hi: number, lo: number, n: number): void {
   if (n > 32) {
-    writeBits(s, hi, n - 32);
-    writeBits(s, lo, 32);
+    s.putBits(hi, n - 32);
+    s.putBits(lo, 32);
   } else {
-    writeBits(s, lo, n);
+    s.putBits(lo, n);
   }
+  s.flush();
 }
 
-/** Go's binary.PutUvarint of the 64-bit value hi:lo (uint32 halves), one byte at a time. */
+/** Go's binary.PutUvarint of the 64-bit value hi:lo (uint32 halves). */
 export function writeUvarint64(s: BitWriter, hi: number, lo: number): void {
-  hi >>>= 0;
-  lo >>>= 0;
-  while (hi !== 0 || lo >= 0x80) {
-    writeBits(s, (lo & 0x7f) | 0x80, 8);
-    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-    hi >>>= 7;
-  }
-  writeBits(s, lo, 8);
+  s.putUvarint64(hi, lo);
+  s.flush();
 }
 
 /**

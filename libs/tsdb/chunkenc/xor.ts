@@ -6,7 +6,7 @@
 
 import { ValueType } from '../../storage/index.ts';
 import type { SampleIterator } from '../../storage/index.ts';
-import { BitReader, BitWriter, MIN_STREAM_CAPACITY, writeBits, writeUvarint64 } from './bstream.ts';
+import { BitReader, BitWriter, MIN_STREAM_CAPACITY } from './bstream.ts';
 import { ChunkCorruptError, Encoding } from './chunk.ts';
 import type { Chunk, ChunkAppender } from './chunk.ts';
 
@@ -16,6 +16,7 @@ const TWO_32 = 4294967296;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** "No leading/trailing window yet": forces the first non-zero XOR to write its window. */
 const NO_WINDOW = 0xff;
+const NO_BYTES = new Uint8Array(0);
 
 // Float <-> bits scratch. Index of the high half depends on the platform's endianness.
 const f64 = new Float64Array(1);
@@ -104,6 +105,8 @@ export class XORChunk implements Chunk {
   /** @internal Called by a detached appender that appends again. */
   attach(app: XORAppender): void {
     this.app = app;
+    this.buf = NO_BYTES;
+    this.len = 0;
   }
 
   /**
@@ -130,9 +133,9 @@ export class XORChunk implements Chunk {
       if (err !== undefined) throw err;
       app.resume(it);
     }
-    // The writer relies on zeros after the data; a longer original may have left other bytes.
-    stream.fill(0, app.len);
-    this.buf = stream;
+    // The appender holds the buffer (and replaces it as it grows) until compact().
+    this.buf = NO_BYTES;
+    this.len = 0;
     this.borrowed = false;
     this.app = app;
     return app;
@@ -152,10 +155,10 @@ export class XORChunk implements Chunk {
 }
 
 /**
- * Appends to an XORChunk, holding its buffer while attached. The header and the partial last
- * byte are stored by `sync()`, which the chunk calls before anyone reads the buffer. Every
- * field is a small integer, which V8 keeps inline (a double would be boxed in a separate heap
- * object, one more cache miss): the previous timestamp is split in two, values are int32 halves.
+ * Appends to an XORChunk, holding its buffer while attached. The header and the pending bits
+ * are stored by `sync()`, which the chunk calls before anyone reads the buffer. Every field is
+ * an int32, which V8 keeps inline (a double would be boxed in a separate heap object, one more
+ * cache miss): the previous timestamp and delta are split in two, values are int32 halves.
  */
 class XORAppender extends BitWriter implements ChunkAppender {
   /** @internal Samples written. */
@@ -180,12 +183,7 @@ class XORAppender extends BitWriter implements ChunkAppender {
 
   /** @internal Continues after the samples the iterator has read to the end. */
   resume(it: XORIterator): void {
-    const pos = it.bitPos();
-    this.len = (pos + 7) >>> 3;
-    this.count = (8 - (pos & 7)) & 7;
-    // Drop whatever follows the last sample in its final byte.
-    this.cur = this.count !== 0 ? this.stream[this.len - 1]! & ~((1 << this.count) - 1) & 0xff : 0;
-    this.flush();
+    this.resumeAt(it.bitPos());
     this.num = it.numSamplesRead();
     this.setT(it.t, it.tDelta);
     this.vHi = it.vHi | 0;
@@ -194,7 +192,7 @@ class XORAppender extends BitWriter implements ChunkAppender {
     this.trailing = it.trailing;
   }
 
-  /** @internal Stores the header and the partial last byte: the buffer is then complete. */
+  /** @internal Stores the header and everything pending: the buffer is then complete. */
   sync(): void {
     this.flush();
     const s = this.stream;
@@ -204,13 +202,13 @@ class XORAppender extends BitWriter implements ChunkAppender {
 
   override bytes(): Uint8Array {
     this.sync();
-    return super.bytes();
+    const len = this.len;
+    return len === this.stream.length ? this.stream : this.stream.subarray(0, len);
   }
 
   /** @internal The chunk took the (synced) data as `stream` and no longer reads through us. */
   detach(stream: Uint8Array): void {
     this.stream = stream;
-    this.cap = stream.length;
     this.attached = false;
   }
 
@@ -229,8 +227,9 @@ class XORAppender extends BitWriter implements ChunkAppender {
   }
 
   /**
-   * The common case is written out in full, without calls: the JIT's inlining depends on call
-   * counts gathered while the first samples of every chunk took the slow path.
+   * The common case, written out rather than through helpers (setT, put): the JIT decides what
+   * to inline from call counts gathered while the first samples of every chunk took the slow
+   * path, and a call per group of bits is a measurable part of an append.
    */
   append(t: number, v: number): void {
     f64[0] = v;
@@ -319,31 +318,22 @@ class XORAppender extends BitWriter implements ChunkAppender {
         nc = sigbits;
       }
     }
-    let count = this.count;
-    let len = this.len;
-    const need = na + nb + nc - count;
-    if (need > 0 && len + ((need + 7) >>> 3) > this.cap) this.grow((need + 7) >>> 3);
-    // Write the groups MSB first. Only complete bytes are stored; the partial one stays in `cur`.
-    const s = this.stream;
-    let cur = this.cur;
+    // put() for each group, MSB first; complete words are queued.
+    let acc = this.acc;
+    let nacc = this.nacc;
     let u = a;
     let n = na;
     for (let k = 1; ; k++) {
-      if (n < count) {
-        count -= n;
-        cur |= u << count;
+      const free = 32 - nacc;
+      if (n < free) {
+        // (n = 0 has u = 0.)
+        acc |= u << (free - n);
+        nacc += n;
       } else {
-        n -= count;
-        if (count !== 0) s[len - 1] = cur | (u >>> n);
-        while (n >= 8) {
-          n -= 8;
-          s[len++] = u >>> n;
-        }
-        count = (8 - n) & 7;
-        if (n !== 0) {
-          cur = (u << count) & 0xff;
-          len++;
-        }
+        nacc = n - free;
+        const w = acc | (u >>> nacc);
+        acc = nacc === 0 ? 0 : u << (32 - nacc);
+        this.queue(w);
       }
       if (k === 3) break;
       if (k === 1) {
@@ -354,10 +344,15 @@ class XORAppender extends BitWriter implements ChunkAppender {
         n = nc;
       }
     }
-    this.len = len;
-    this.count = count;
-    this.cur = cur;
-    this.setT(t, tDelta);
+    this.acc = acc;
+    this.nacc = nacc;
+    // setT(t, tDelta):
+    let l = t >>> 0;
+    this.tLo = l | 0;
+    this.tHi = ((t - l) / TWO_32) | 0;
+    l = tDelta >>> 0;
+    this.dLo = l | 0;
+    this.dHi = ((tDelta - l) / TWO_32) | 0;
     this.vHi = hi;
     this.vLo = lo;
     this.num = num + 1;
@@ -379,30 +374,30 @@ class XORAppender extends BitWriter implements ChunkAppender {
       const a = neg ? -t - 1 : t;
       const aLo = a >>> 0;
       const aHi = Math.floor(a / TWO_32);
-      writeUvarint64(this, (aHi << 1) | (aLo >>> 31), (aLo << 1) | (neg ? 1 : 0));
-      writeBits(this, hi, 32);
-      writeBits(this, lo, 32);
+      this.putUvarint64((aHi << 1) | (aLo >>> 31), (aLo << 1) | (neg ? 1 : 0));
+      this.putBits(hi, 32);
+      this.putBits(lo, 32);
       tDelta = 0;
     } else if (num === 1) {
       // Written as uvarint of the delta's 64-bit two's complement, as Prometheus does.
-      writeUvarint64(this, Math.floor(tDelta / TWO_32), tDelta >>> 0);
+      this.putUvarint64(Math.floor(tDelta / TWO_32), tDelta >>> 0);
       this.writeValue(hi, lo);
     } else {
       const dod = tDelta - this.tDelta();
-      if (dod === 0) writeBits(this, 0, 1);
-      else if (dod >= -8191 && dod <= 8192) writeBits(this, (0b10 << 14) | (dod & 0x3fff), 16);
-      else if (dod >= -65535 && dod <= 65536) writeBits(this, (0b110 << 17) | (dod & 0x1ffff), 20);
-      else if (dod >= -524287 && dod <= 524288) writeBits(this, (0b1110 << 20) | (dod & 0xfffff), 24);
+      if (dod === 0) this.putBits(0, 1);
+      else if (dod >= -8191 && dod <= 8192) this.putBits((0b10 << 14) | (dod & 0x3fff), 16);
+      else if (dod >= -65535 && dod <= 65536) this.putBits((0b110 << 17) | (dod & 0x1ffff), 20);
+      else if (dod >= -524287 && dod <= 524288) this.putBits((0b1110 << 20) | (dod & 0xfffff), 24);
       else {
-        writeBits(this, 0b1111, 4);
+        this.putBits(0b1111, 4);
         if (Number.isSafeInteger(dod)) {
-          writeBits(this, Math.floor(dod / TWO_32), 32);
-          writeBits(this, dod >>> 0, 32);
+          this.putBits(Math.floor(dod / TWO_32), 32);
+          this.putBits(dod >>> 0, 32);
         } else {
           // |dod| >= 2^53 cannot be exact in a double; rare enough to afford a BigInt.
           const b = BigInt.asUintN(64, BigInt(tDelta) - BigInt(this.tDelta()));
-          writeBits(this, Number(b >> 32n), 32);
-          writeBits(this, Number(b & 0xffffffffn), 32);
+          this.putBits(Number(b >> 32n), 32);
+          this.putBits(Number(b & 0xffffffffn), 32);
         }
       }
       this.writeValue(hi, lo);
@@ -413,12 +408,12 @@ class XORAppender extends BitWriter implements ChunkAppender {
     this.num = num + 1;
   }
 
-  /** The value part through the growing writer, for the slow path. */
+  /** The value part, for the slow path. */
   private writeValue(hi: number, lo: number): void {
     const dHi = hi ^ this.vHi;
     const dLo = lo ^ this.vLo;
     if (dHi === 0 && dLo === 0) {
-      writeBits(this, 0, 1);
+      this.putBits(0, 1);
       return;
     }
     let leading = dHi !== 0 ? Math.clz32(dHi) : 32 + Math.clz32(dLo);
@@ -427,20 +422,20 @@ class XORAppender extends BitWriter implements ChunkAppender {
     let shift = this.trailing;
     let sigbits = 64 - this.leading - shift;
     if (leading >= this.leading && trailing >= shift) {
-      writeBits(this, 0b10, 2);
+      this.putBits(0b10, 2);
     } else {
       this.leading = leading;
       this.trailing = trailing;
       shift = trailing;
       sigbits = 64 - leading - trailing;
-      writeBits(this, (0b11 << 11) | (leading << 6) | (sigbits & 0x3f), 13);
+      this.putBits((0b11 << 11) | (leading << 6) | (sigbits & 0x3f), 13);
     }
     // Bits [shift, shift + sigbits) of the XOR.
-    if (shift >= 32) writeBits(this, dHi >>> (shift - 32), sigbits);
+    if (shift >= 32) this.putBits(dHi >>> (shift - 32), sigbits);
     else {
       const wLo = shift > 0 ? (dLo >>> shift) | (dHi << (32 - shift)) : dLo;
-      if (sigbits > 32) writeBits(this, dHi >>> shift, sigbits - 32);
-      writeBits(this, wLo, sigbits > 32 ? 32 : sigbits);
+      if (sigbits > 32) this.putBits(dHi >>> shift, sigbits - 32);
+      this.putBits(wLo, sigbits > 32 ? 32 : sigbits);
     }
   }
 }

@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Engine } from './engine.ts';
 import { STUB_FUNCTIONS, instant, load, newHead, rangeLines, vectorLines } from './engine_test_util.ts';
-import { quantile } from './aggregate.ts';
+import fc from 'fast-check';
+import { Labels } from '../../model/index.ts';
+import type { AggregateExpr } from '../parser/ast.ts';
+import { FParams, quantile, rangeEvalAgg } from './aggregate.ts';
+import { Annotations } from './annotations.ts';
+import type { Matrix } from './value.ts';
 
 const ng = new Engine({ functions: STUB_FUNCTIONS, enableExperimental: true });
 const head = newHead();
@@ -162,5 +167,41 @@ describe('limitk and limit_ratio', () => {
   it('are experimental', async () => {
     const plain = new Engine({ functions: STUB_FUNCTIONS });
     assert.throws(() => plain.instantQuery(head, 'limitk(1, http_requests)', 0), { name: 'PromQLError', type: 'bad_data' });
+  });
+});
+
+describe('series-by-series aggregation', () => {
+  it('gives the step walk’s results bit for bit', () => {
+    const ops = ['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar'] as const;
+    const value = fc.oneof(
+      fc.double(),
+      fc.constantFrom(1e308, -1e308, 1e100, -1e100, 0.1, 3),
+      fc.integer({ min: -5, max: 5 }),
+    );
+    // Up to 6 steps of 10 ms from 100; some points off the grid or outside the range.
+    const series = fc.record({
+      group: fc.integer({ min: 0, max: 2 }),
+      dropName: fc.boolean(),
+      points: fc.uniqueArray(fc.tuple(fc.integer({ min: 9, max: 17 }), value), { selector: ([k]) => k, maxLength: 9 }),
+    });
+    fc.assert(
+      fc.property(fc.constantFrom(...ops), fc.array(series, { maxLength: 8 }), fc.boolean(), (op, specs, instant) => {
+        const start = 100;
+        const end = instant ? 100 : 150;
+        const input: Matrix = specs.map((s, i) => ({
+          metric: Labels.fromStrings('g', String(s.group), 'i', String(i)),
+          dropName: s.dropName,
+          floats: [...s.points].sort((a, b) => a[0] - b[0]).map(([k, f]) => ({ t: k === 16 ? 157 : k * 10, f })),
+        }));
+        const ev = { startTimestamp: start, endTimestamp: end, interval: instant ? 1 : 10, annos: new Annotations(), check() {} };
+        const expr = { kind: 'NumberLiteral', val: 0, posRange: { start: 0, end: 1 } };
+        const e = { kind: 'AggregateExpr', op, without: false, grouping: ['g'], expr, posRange: { start: 0, end: 1 } } as unknown as AggregateExpr;
+        const copy = (): Matrix => input.map((s) => ({ ...s, floats: s.floats.map((p) => ({ ...p })) }));
+        const bySeries = rangeEvalAgg(ev, e, ['g'], copy(), FParams.none());
+        const byStep = rangeEvalAgg(ev, e, ['g'], copy(), FParams.none(), true);
+        assert.deepStrictEqual(bySeries, byStep);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -210,7 +210,15 @@ export interface AggregationEnv {
 const K_OPS = new Set(['topk', 'bottomk', 'limitk', 'limit_ratio']);
 
 /** Evaluates an aggregation over every step of its already evaluated input. */
-export function rangeEvalAgg(ev: AggregationEnv, e: AggregateExpr, grouping: readonly string[], input: Matrix, params: FParams): Matrix {
+export function rangeEvalAgg(
+  ev: AggregationEnv,
+  e: AggregateExpr,
+  grouping: readonly string[],
+  input: Matrix,
+  params: FParams,
+  /** Walk step by step even where series by series gives the same result (for tests). */
+  byStep = false,
+): Matrix {
   const op = e.op;
   const isK = K_OPS.has(op);
   const groupIndex = new Map<string, number>();
@@ -256,6 +264,10 @@ export function rangeEvalAgg(ev: AggregationEnv, e: AggregateExpr, grouping: rea
       break;
   }
 
+  if (!byStep && SERIES_MAJOR_OPS.has(op)) {
+    aggregateBySeries(ev, op, input, seriesToResult, result);
+    return result.filter((s) => s.floats.length > 0);
+  }
   const cursors = new Int32Array(input.length);
   const agg = new StepAggregator(ev, e, input, cursors, seriesToResult, groups);
   for (let ts = ev.startTimestamp; ts <= ev.endTimestamp; ts += ev.interval) {
@@ -272,6 +284,125 @@ export function rangeEvalAgg(ev: AggregationEnv, e: AggregateExpr, grouping: rea
   if (isK) return [...seriess!.values()];
   result = result.filter((s) => s.floats.length > 0);
   return result;
+}
+
+const SERIES_MAJOR_OPS = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar']);
+
+/**
+ * sum, avg, count, min, max, group, stddev and stdvar over every step, series by series into one
+ * accumulator per group and step. Walking all series at every step misses the cache at every
+ * point; here each series' points are read in order. A cell still receives its values in input
+ * order, so the results are those of the step-by-step walk, bit for bit.
+ */
+function aggregateBySeries(ev: AggregationEnv, op: string, input: Matrix, seriesToResult: Int32Array, output: Matrix): void {
+  const start = ev.startTimestamp;
+  const interval = ev.interval > 0 ? ev.interval : 1;
+  const steps = ev.endTimestamp > start ? Math.floor((ev.endTimestamp - start) / interval) + 1 : 1;
+  const cells = output.length * steps;
+  // Per group and step: seen (1) and dropName (2) bits; the running value, its Kahan
+  // compensation, the mean and the count (avg, stddev, stdvar), and avg's incremental-mean flag (4).
+  const flags = new Uint8Array(cells);
+  const value = new Float64Array(cells);
+  const comp = new Float64Array(cells);
+  const needsMean = op === 'avg' || op === 'stddev' || op === 'stdvar';
+  const needsCount = op === 'count' || needsMean;
+  const mean = new Float64Array(needsMean ? cells : 0);
+  const count = new Float64Array(needsCount ? cells : 0);
+  for (let si = 0; si < input.length; si++) {
+    if ((si & 255) === 0) ev.check();
+    const s = input[si]!;
+    if (s.histograms && s.histograms.length > 0) throw nativeHistogramsUnsupported();
+    const base = seriesToResult[si]! * steps;
+    const dropName = s.dropName ?? false;
+    for (const p of s.floats) {
+      const k = (p.t - start) / interval;
+      // Points off the step grid are skipped, as the step walk skips them.
+      if (!(k >= 0 && k < steps && Number.isInteger(k))) continue;
+      const c = base + k;
+      const f = p.f;
+      if ((flags[c]! & 1) === 0) {
+        flags[c] = dropName ? 3 : 1;
+        value[c] = op === 'stdvar' || op === 'stddev' ? (Number.isNaN(f) || f === Infinity || f === -Infinity ? NaN : 0) : op === 'group' ? 1 : f;
+        if (needsMean) mean[c] = f;
+        if (needsCount) count[c] = 1;
+        continue;
+      }
+      if (dropName) flags[c]! |= 2;
+      switch (op) {
+        case 'sum':
+          value[c] = kahanInc(f, value[c]!, comp[c]!);
+          comp[c] = kahanC;
+          break;
+        case 'avg': {
+          const n = ++count[c]!;
+          if ((flags[c]! & 4) === 0) {
+            const newV = kahanInc(f, value[c]!, comp[c]!);
+            if (newV !== Infinity && newV !== -Infinity) {
+              value[c] = newV;
+              comp[c] = kahanC;
+              break;
+            }
+            flags[c]! |= 4;
+            mean[c] = value[c]! / (n - 1);
+            comp[c]! /= n - 1;
+          }
+          const qq = (n - 1) / n;
+          mean[c] = kahanInc(f / n, qq * mean[c]!, qq * comp[c]!);
+          comp[c] = kahanC;
+          break;
+        }
+        case 'max':
+          if (value[c]! < f || Number.isNaN(value[c]!)) value[c] = f;
+          break;
+        case 'min':
+          if (value[c]! > f || Number.isNaN(value[c]!)) value[c] = f;
+          break;
+        case 'count':
+          count[c]!++;
+          break;
+        case 'stdvar':
+        case 'stddev': {
+          const n = ++count[c]!;
+          const delta = f - mean[c]!;
+          mean[c]! += delta / n;
+          value[c]! += delta * (f - mean[c]!);
+          break;
+        }
+      }
+    }
+  }
+  for (let ri = 0; ri < output.length; ri++) {
+    const out = output[ri]!;
+    const base = ri * steps;
+    for (let k = 0; k < steps; k++) {
+      const c = base + k;
+      const fl = flags[c]!;
+      if ((fl & 1) === 0) continue;
+      let v: number;
+      switch (op) {
+        case 'avg':
+          v = (fl & 4) !== 0 ? mean[c]! + comp[c]! : value[c]! / count[c]! + comp[c]! / count[c]!;
+          break;
+        case 'count':
+          v = count[c]!;
+          break;
+        case 'stdvar':
+          v = value[c]! / count[c]!;
+          break;
+        case 'stddev':
+          v = Math.sqrt(value[c]! / count[c]!);
+          break;
+        case 'sum':
+          v = value[c]! + comp[c]!;
+          break;
+        default:
+          v = value[c]!;
+      }
+      out.floats.push({ t: start + k * interval, f: v });
+      // As in the step walk, the last step the group has a value at decides.
+      out.dropName = (fl & 2) !== 0;
+    }
+  }
 }
 
 class StepAggregator {

@@ -632,6 +632,7 @@ export class Evaluator implements AggregationEnv {
     }
     const mat: Matrix = [];
     const counterCheck = name === 'rate' || name === 'increase';
+    let counterInfoName = '';
 
     for (const s of src.series) {
       this.q.check();
@@ -660,7 +661,8 @@ export class Evaluator implements AggregationEnv {
           if (out[0]!.h) throw nativeHistogramsUnsupported();
           ss.floats.push({ t: ts, f: out[0]!.f });
         }
-        enh.out.length = 0;
+        // pop, not `length = 0`, which drops the backing store and reallocates it at the next push.
+        while (enh.out.length > 0) enh.out.pop();
       }
       if (ss.floats.length > 0) {
         this.addSamples(ss.floats.length);
@@ -668,7 +670,9 @@ export class Evaluator implements AggregationEnv {
       }
       if (counterCheck) {
         const metricName = s.labels.get(METRIC_NAME);
-        if (metricName !== '' && ss.floats.length > 0 && !COUNTER_SUFFIXES.some((x) => metricName.endsWith(x))) {
+        // Once per name: a repeat would be the same annotation at the same position.
+        if (metricName !== '' && metricName !== counterInfoName && ss.floats.length > 0 && !COUNTER_SUFFIXES.some((x) => metricName.endsWith(x))) {
+          counterInfoName = metricName;
           this.q.annos.info(
             `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${goQuote(metricName)}`,
             src.pos,

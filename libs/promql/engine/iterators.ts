@@ -136,8 +136,11 @@ export class WindowReader {
     let drop = 0;
     while (drop < floats.length && floats[drop]!.t <= mint) drop++;
     if (drop > 0) {
+      // Shift in place: splice would allocate an array of the removed points at every step.
       for (let i = 0; i < drop; i++) this.spare.push(floats[i]!);
-      floats.splice(0, drop);
+      const n = floats.length - drop;
+      for (let i = 0; i < n; i++) floats[i] = floats[i + drop]!;
+      for (let i = 0; i < drop; i++) floats.pop();
     }
     if (mint === maxt) return floats.length - before;
     const it = this.it!;

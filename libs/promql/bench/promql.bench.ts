@@ -220,7 +220,9 @@ export async function runPromqlBench(opts: PromqlBenchOptions = {}): Promise<Ben
 
     for (const q of queries) {
       const ours = await newQuery(q).exec();
-      await newQuery(q).exec(); // warm-up
+      // Warm-up; no forced GC before timing: V8 shrinks the young generation after a full GC,
+      // and the first runs after one pay for growing it back.
+      for (let i = 0; i < 3; i++) await newQuery(q).exec();
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
         const query = newQuery(q); // parsing is not part of Prometheus' evalTotalTime either
@@ -245,6 +247,7 @@ export async function runPromqlBench(opts: PromqlBenchOptions = {}): Promise<Ben
         reference = round3(median(evals));
         roundTrip = round3(median(trips));
       }
+      if (process.env.BENCH_DEBUG) process.stderr.write(`${q.name}: ${times.map((x) => x.toFixed(1)).join(' ')}\n`);
       rows.push({ name: `promql eval ${q.name} (${seriesLabel})`, value: round3(median(times)), unit: 'ms', ...(reference !== undefined ? { reference } : {}) });
       if (roundTrip !== undefined) rows.push({ name: `  prometheus HTTP round trip, ${q.name}`, value: roundTrip, unit: 'ms' });
     }

@@ -25,7 +25,7 @@ export interface BenchResult {
 export interface PromqlBenchOptions {
   /** Series in the head (default 10,000). */
   series?: number;
-  /** Timed runs per query; the median is reported (default 7). */
+  /** Least timed runs per query (quick queries run more); the median is reported (default 9). */
   runs?: number;
   /** Compare with Prometheus (default true; skipped with a note when the binary cannot start). */
   prometheus?: boolean;
@@ -190,7 +190,7 @@ export function assertSameResult(name: string, ours: Value, theirs: PromQueryRes
 }
 
 export async function runPromqlBench(opts: PromqlBenchOptions = {}): Promise<BenchResult[]> {
-  const runs = opts.runs ?? 7;
+  const runs = opts.runs ?? 9;
   const queries = PROMQL_BENCH_QUERIES.filter((q) => opts.only === undefined || q.name.includes(opts.only));
   const ds = new Dataset({ series: opts.series ?? 10_000 });
   const seriesLabel = `${Math.round(ds.numSeries / 1000)}k series`;
@@ -219,37 +219,40 @@ export async function runPromqlBench(opts: PromqlBenchOptions = {}): Promise<Ben
     }
 
     for (const q of queries) {
+      const range = q.range ? { start: t - RANGE, end: t, step: SCRAPE_INTERVAL } : undefined;
       const ours = await newQuery(q).exec();
+      if (prom) assertSameResult(q.name, ours.value, await prom.query(q.query, t, range));
       // Warm-up; no forced GC before timing: V8 shrinks the young generation after a full GC,
       // and the first runs after one pay for growing it back.
-      for (let i = 0; i < 3; i++) await newQuery(q).exec();
+      for (let i = 0; i < 3; i++) {
+        await newQuery(q).exec();
+        await prom?.query(q.query, t, range);
+      }
+      // Runs alternate between the two engines, so that both see the same machine load; quick
+      // queries run more often (at least `runs`, until each side has had ~1s).
       const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
+      const evals: number[] = [];
+      const trips: number[] = [];
+      let total = 0;
+      while (times.length < runs || (total < 1_000 && times.length < 200)) {
         const query = newQuery(q); // parsing is not part of Prometheus' evalTotalTime either
         const start = performance.now();
         await query.exec();
-        times.push(performance.now() - start);
-      }
-      let reference: number | undefined;
-      let roundTrip: number | undefined;
-      if (prom) {
-        const range = q.range ? { start: t - RANGE, end: t, step: SCRAPE_INTERVAL } : undefined;
-        const theirs = await prom.query(q.query, t, range);
-        assertSameResult(q.name, ours.value, theirs);
-        await prom.query(q.query, t, range);
-        const evals: number[] = [];
-        const trips: number[] = [];
-        for (let i = 0; i < runs; i++) {
+        const ms = performance.now() - start;
+        times.push(ms);
+        total += ms;
+        if (prom) {
           const r = await prom.query(q.query, t, range);
           evals.push(r.evalMs);
           trips.push(r.roundTripMs);
         }
-        reference = round3(median(evals));
-        roundTrip = round3(median(trips));
       }
-      if (process.env.BENCH_DEBUG) process.stderr.write(`${q.name}: ${times.map((x) => x.toFixed(1)).join(' ')}\n`);
-      rows.push({ name: `promql eval ${q.name} (${seriesLabel})`, value: round3(median(times)), unit: 'ms', ...(reference !== undefined ? { reference } : {}) });
-      if (roundTrip !== undefined) rows.push({ name: `  prometheus HTTP round trip, ${q.name}`, value: roundTrip, unit: 'ms' });
+      if (process.env.BENCH_DEBUG) {
+        process.stderr.write(`${q.name}: strata ${times.map((x) => x.toFixed(1)).join(' ')}\n  prometheus ${evals.map((x) => x.toFixed(1)).join(' ')}\n`);
+      }
+      const reference = prom ? { reference: round3(median(evals)) } : {};
+      rows.push({ name: `promql eval ${q.name} (${seriesLabel})`, value: round3(median(times)), unit: 'ms', ...reference });
+      if (prom) rows.push({ name: `  prometheus HTTP round trip, ${q.name}`, value: round3(median(trips)), unit: 'ms' });
     }
 
     if (gc) {

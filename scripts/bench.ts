@@ -35,7 +35,7 @@ for (const [section, run] of sections) {
   for (const r of await run()) rows.push(r);
 }
 
-const fmt = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : String(v));
+const fmt = (v: number) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(+v.toFixed(3)));
 const width = Math.max(...rows.map((r) => r.name.length));
 console.log(`${'benchmark'.padEnd(width)}  ${'strata'.padStart(14)}  unit            prometheus   ratio`);
 for (const r of rows) {

@@ -8,7 +8,7 @@
  */
 export const MIN_STREAM_CAPACITY = 64;
 
-/** Words a BitWriter queues in fields before storing them (with the next) to its buffer. */
+/** Words a BitWriter queues in its fields q0..q10 before storing them (with the next) to its buffer. */
 const QUEUE_WORDS = 11;
 const QUEUE_BYTES = (QUEUE_WORDS + 1) * 4;
 

@@ -13,6 +13,8 @@ import type { Chunk, ChunkAppender } from './chunk.ts';
 const HEADER_SIZE = 2;
 const MAX_SAMPLES = 0xffff;
 const TWO_32 = 4294967296;
+/** 2^-32: multiplying by it is exact, and cheaper than dividing by 2^32. */
+const TWO_M32 = 1 / TWO_32;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** "No leading/trailing window yet": forces the first non-zero XOR to write its window. */
 const NO_WINDOW = 0xff;
@@ -215,10 +217,10 @@ class XORAppender extends BitWriter implements ChunkAppender {
   private setT(t: number, tDelta: number): void {
     let lo = t >>> 0;
     this.tLo = lo | 0;
-    this.tHi = ((t - lo) / TWO_32) | 0;
+    this.tHi = ((t - lo) * TWO_M32) | 0;
     lo = tDelta >>> 0;
     this.dLo = lo | 0;
-    this.dHi = ((tDelta - lo) / TWO_32) | 0;
+    this.dHi = ((tDelta - lo) * TWO_M32) | 0;
   }
 
   /** The previous sample's delta. */
@@ -349,10 +351,10 @@ class XORAppender extends BitWriter implements ChunkAppender {
     // setT(t, tDelta):
     let l = t >>> 0;
     this.tLo = l | 0;
-    this.tHi = ((t - l) / TWO_32) | 0;
+    this.tHi = ((t - l) * TWO_M32) | 0;
     l = tDelta >>> 0;
     this.dLo = l | 0;
-    this.dHi = ((tDelta - l) / TWO_32) | 0;
+    this.dHi = ((tDelta - l) * TWO_M32) | 0;
     this.vHi = hi;
     this.vLo = lo;
     this.num = num + 1;

@@ -9,7 +9,7 @@ import { SERIES_KINDS, firstValue, nextValue, rng, type BenchResult } from './xo
 
 const ROUNDS = 120;
 const T0 = 1_700_000_000_000;
-/** What the head sizes a fresh chunk's buffer to (about 120 samples of this data). */
+/** A fresh chunk's buffer: most of these chunks outgrow it once (~400 bytes), growth included. */
 const CAPACITY = 256;
 
 /**
@@ -46,6 +46,7 @@ function appendRound(apps: ChunkAppender[], ts: Float64Array, vs: Float64Array):
  * runs: the machine is shared, and a preempted round should not count.
  */
 export function medianRate(n: number, reps: number, newAppender: () => ChunkAppender): number {
+  roundRobinTimes(2000, newAppender); // let the JIT settle on the steady state first
   const runs: number[][] = [];
   for (let i = 0; i < reps; i++) runs.push(roundRobinTimes(n, newAppender));
   let ns = 0;

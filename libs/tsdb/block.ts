@@ -6,7 +6,7 @@ import { mkdir, rename, rm, open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareLabels, compareStrings, type Labels, type Matcher } from '../model/index.ts';
 import {
-  EMPTY_SERIES_SET, ListSeriesSet, ValueType, type Querier, type Queryable, type SampleIterator, type SelectHints,
+  EMPTY_SERIES_SET, ListSeriesSet, ValueType, collectSamples, type Querier, type Queryable, type SampleIterator, type SelectHints,
   type Series, type SeriesSet,
 } from '../storage/index.ts';
 import { XORChunk } from './chunkenc/index.ts';
@@ -135,23 +135,9 @@ export function chunksFromSamples(ts: ArrayLike<number>, vs: Float64Array, sampl
  * are re-encoded into XOR chunks of up to `samplesPerChunk` samples.
  */
 export async function* chunkSeriesFromSeriesSet(set: SeriesSet, samplesPerChunk = 120): AsyncIterable<ChunkSeriesEntry> {
-  let ts: number[] = [];
-  let vs = new Float64Array(1024);
   for await (const s of set) {
-    ts = [];
-    const it = s.iterator();
-    while (it.next() !== ValueType.None) {
-      if (ts.length === vs.length) {
-        const grown = new Float64Array(vs.length * 2);
-        grown.set(vs);
-        vs = grown;
-      }
-      vs[ts.length] = it.atF();
-      ts.push(it.atT());
-    }
-    const err = it.err();
-    if (err) throw err;
-    if (ts.length > 0) yield { labels: s.labels, chunks: chunksFromSamples(ts, vs.subarray(0, ts.length), samplesPerChunk) };
+    const { ts, vs } = collectSamples(s.iterator());
+    if (ts.length > 0) yield { labels: s.labels, chunks: chunksFromSamples(ts, vs, samplesPerChunk) };
   }
 }
 

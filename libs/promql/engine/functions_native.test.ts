@@ -5,16 +5,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Labels, Matcher, MatchType } from '../../model/index.ts';
 import type { Expr } from '../parser/ast.ts';
 import { parseSeriesDesc } from '../promqltest/series_desc.ts';
 import { histogramsMatch } from '../promqltest/histogram.ts';
+import { promqlTestDataDir } from '../promqltest/testdata.ts';
 import { Annotations } from './annotations.ts';
 import { FUNCTION_CALLS } from './functions.ts';
 import { detectReset, getBound, histogramsEqual } from './functions_native.ts';
 import type { FloatHistogram, Matrix, Sample } from './value.ts';
 
-const TESTDATA = new URL('../../../../shared/promql-testdata/native_histograms.test', import.meta.url);
+const TESTDATA = pathToFileURL(promqlTestDataDir() + '/native_histograms.test');
 const FUNCS = new Set(['histogram_quantile', 'histogram_fraction', 'histogram_stddev', 'histogram_stdvar', 'histogram_count', 'histogram_sum', 'histogram_avg']);
 
 interface Loaded {

@@ -12,3 +12,4 @@ export { formatReport, toJSONReport } from './report.ts';
 export type { JSONReport, CaseCounts } from './report.ts';
 export { runFiles, expandTestPaths } from './files.ts';
 export { createRunOptions } from './defaults.ts';
+export { promqlTestDataDir } from './testdata.ts';

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { promqlTestDataDir } from './testdata.ts';
 import { expectMatches, parseDuration, parseScript, type ClearCmd, type EvalCmd, type LoadCmd } from './script.ts';
 
 function only<T>(text: string): T {
@@ -189,7 +191,7 @@ eval instant at 0 foo
 
   it('parses every shared test file without errors', async () => {
     const { readdirSync, readFileSync, existsSync } = await import('node:fs');
-    const dir = new URL('../../../../shared/promql-testdata/', import.meta.url);
+    const dir = pathToFileURL(promqlTestDataDir() + '/');
     if (!existsSync(dir)) return;
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.test'))) {
       const s = parseScript(readFileSync(new URL(f, dir), 'utf8'));

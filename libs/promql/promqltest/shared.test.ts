@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { createRunOptions } from './defaults.ts';
 import { formatReport } from './report.ts';
 import { runScript, SkipReason, totals } from './runner.ts';
+import { promqlTestDataDir } from './testdata.ts';
 
 /** Files (base names) that must pass with zero failed cases. */
 const ENFORCED_FILES: readonly string[] = [
@@ -20,7 +21,7 @@ const ENFORCED_FILES: readonly string[] = [
 ];
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TESTDATA = fileURLToPath(new URL('../shared/promql-testdata/', new URL('../../../', import.meta.url)));
+const TESTDATA = promqlTestDataDir() + '/';
 
 describe('PromQL test scripts (shared test data)', () => {
   it('finds the shared test data beside the repository', () => {

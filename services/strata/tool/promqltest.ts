@@ -1,15 +1,16 @@
 // `strata tool promqltest [FILE|DIR...] [--json] [--enable-experimental]`: runs PromQL test
 // scripts (Prometheus' promqltest format) against Strata's engine; exit 1 on any failed case.
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { RunOptions } from '../../../libs/promql/promqltest/index.ts';
 import type { ToolCommand, ToolIO } from './types.ts';
 
 const USAGE = 'strata tool promqltest [FILE|DIR...] [--json] [--enable-experimental]';
 
-/** The shared test data beside the repository (../shared/promql-testdata from the repo root). */
-export const DEFAULT_TESTDATA = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/promql-testdata');
+/** Where the default test data is (../shared/promql-testdata beside the repository); loaded lazily. */
+async function defaultTestData(): Promise<string> {
+  const { promqlTestDataDir } = await import('../../../libs/promql/promqltest/index.ts');
+  return promqlTestDataDir();
+}
 
 export type RunOptionsFactory = (o: { enableExperimental: boolean }) => Promise<RunOptions>;
 
@@ -34,14 +35,14 @@ export async function runPromqltest(args: readonly string[], io: ToolIO, makeOpt
   }
   if (parsed.values.help) {
     io.stdout(
-      `usage: ${USAGE}\n\nRuns every eval of the given test scripts (default: ${DEFAULT_TESTDATA}).\n` +
+      `usage: ${USAGE}\n\nRuns every eval of the given test scripts (default: ${await defaultTestData()}).\n` +
         'Prints per file the passed, failed and skipped cases, each failure with file:line, query and diff;\n' +
         'with --json one object {"files":{name:{passed,failed,skipped}},"passed","failed","skipped"}.\n' +
         'Exit status 1 when any case failed.\n',
     );
     return 0;
   }
-  const paths = parsed.positionals.length > 0 ? parsed.positionals : [DEFAULT_TESTDATA];
+  const paths = parsed.positionals.length > 0 ? parsed.positionals : [await defaultTestData()];
   const { runFiles, formatReport, toJSONReport } = await import('../../../libs/promql/promqltest/index.ts');
   let report;
   try {

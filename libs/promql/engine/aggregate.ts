@@ -208,6 +208,8 @@ export interface AggregationEnv {
 }
 
 const K_OPS = new Set(['topk', 'bottomk', 'limitk', 'limit_ratio']);
+/** The aggregations SeriesAggregation computes (no parameter, one value per group and step). */
+export const SERIES_MAJOR_OPS: ReadonlySet<string> = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar']);
 
 /** Evaluates an aggregation over every step of its already evaluated input. */
 export function rangeEvalAgg(
@@ -220,6 +222,11 @@ export function rangeEvalAgg(
   byStep = false,
 ): Matrix {
   const op = e.op;
+  if (!byStep && SERIES_MAJOR_OPS.has(op)) {
+    const agg = new SeriesAggregation(ev, op, grouping, e.without);
+    for (const s of input) agg.add(s);
+    return agg.result();
+  }
   const isK = K_OPS.has(op);
   const groupIndex = new Map<string, number>();
   const seriesToResult = new Int32Array(input.length);
@@ -264,10 +271,6 @@ export function rangeEvalAgg(
       break;
   }
 
-  if (!byStep && SERIES_MAJOR_OPS.has(op)) {
-    aggregateBySeries(ev, op, input, seriesToResult, result);
-    return result.filter((s) => s.floats.length > 0);
-  }
   const cursors = new Int32Array(input.length);
   const agg = new StepAggregator(ev, e, input, cursors, seriesToResult, groups);
   for (let ts = ev.startTimestamp; ts <= ev.endTimestamp; ts += ev.interval) {
@@ -286,33 +289,79 @@ export function rangeEvalAgg(
   return result;
 }
 
-const SERIES_MAJOR_OPS = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar']);
-
 /**
  * sum, avg, count, min, max, group, stddev and stdvar over every step, series by series into one
  * accumulator per group and step. Walking all series at every step misses the cache at every
- * point; here each series' points are read in order. A cell still receives its values in input
- * order, so the results are those of the step-by-step walk, bit for bit.
+ * point; here each series' points are read in order, and series can be added as they are
+ * evaluated, so the input never needs to exist as a whole matrix. A cell still receives its
+ * values in input order, so the results are those of the step-by-step walk, bit for bit.
  */
-function aggregateBySeries(ev: AggregationEnv, op: string, input: Matrix, seriesToResult: Int32Array, output: Matrix): void {
-  const start = ev.startTimestamp;
-  const interval = ev.interval > 0 ? ev.interval : 1;
-  const steps = ev.endTimestamp > start ? Math.floor((ev.endTimestamp - start) / interval) + 1 : 1;
-  const cells = output.length * steps;
+export class SeriesAggregation {
+  private readonly start: number;
+  private readonly interval: number;
+  private readonly steps: number;
+  private readonly needsMean: boolean;
+  private readonly needsCount: boolean;
+  private readonly groupIndex = new Map<string, number>();
+  private readonly output: Matrix = [];
+  private added = 0;
   // Per group and step: seen (1) and dropName (2) bits; the running value, its Kahan
   // compensation, the mean and the count (avg, stddev, stdvar), and avg's incremental-mean flag (4).
-  const flags = new Uint8Array(cells);
-  const value = new Float64Array(cells);
-  const comp = new Float64Array(cells);
-  const needsMean = op === 'avg' || op === 'stddev' || op === 'stdvar';
-  const needsCount = op === 'count' || needsMean;
-  const mean = new Float64Array(needsMean ? cells : 0);
-  const count = new Float64Array(needsCount ? cells : 0);
-  for (let si = 0; si < input.length; si++) {
-    if ((si & 255) === 0) ev.check();
-    const s = input[si]!;
+  private flags = new Uint8Array(0);
+  private value = new Float64Array(0);
+  private comp = new Float64Array(0);
+  private mean = new Float64Array(0);
+  private count = new Float64Array(0);
+
+  constructor(
+    private readonly ev: AggregationEnv,
+    private readonly op: string,
+    /** Sorted. */
+    private readonly grouping: readonly string[],
+    private readonly without: boolean,
+  ) {
+    this.start = ev.startTimestamp;
+    this.interval = ev.interval > 0 ? ev.interval : 1;
+    this.steps = ev.endTimestamp > this.start ? Math.floor((ev.endTimestamp - this.start) / this.interval) + 1 : 1;
+    this.needsMean = op === 'avg' || op === 'stddev' || op === 'stdvar';
+    this.needsCount = op === 'count' || this.needsMean;
+  }
+
+  /** The cell index of a group's first step, growing the accumulators for a new group. */
+  private groupBase(metric: Labels): number {
+    const key = groupingKey(metric, this.grouping, this.without);
+    let idx = this.groupIndex.get(key);
+    if (idx === undefined) {
+      idx = this.output.length;
+      this.groupIndex.set(key, idx);
+      this.output.push({ metric: groupingLabels(metric, this.grouping, this.without), floats: [] });
+      const need = this.output.length * this.steps;
+      if (need > this.flags.length) this.grow(Math.max(need, this.flags.length * 2));
+    }
+    return idx * this.steps;
+  }
+
+  private grow(cells: number): void {
+    const grown = <T extends Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cells);
+      b.set(a);
+      return b;
+    };
+    const f64 = (n: number) => new Float64Array(n);
+    this.flags = grown(this.flags, (n) => new Uint8Array(n));
+    this.value = grown(this.value, f64);
+    this.comp = grown(this.comp, f64);
+    if (this.needsMean) this.mean = grown(this.mean, f64);
+    if (this.needsCount) this.count = grown(this.count, f64);
+  }
+
+  /** Adds one input series; it is not kept (its points may be reused once this returns). */
+  add(s: Series): void {
+    if ((this.added++ & 255) === 0) this.ev.check();
     if (s.histograms && s.histograms.length > 0) throw nativeHistogramsUnsupported();
-    const base = seriesToResult[si]! * steps;
+    const { op, start, interval, steps, needsMean, needsCount } = this;
+    const base = this.groupBase(s.metric);
+    const { flags, value, comp, mean, count } = this;
     const dropName = s.dropName ?? false;
     for (const p of s.floats) {
       const k = (p.t - start) / interval;
@@ -371,37 +420,43 @@ function aggregateBySeries(ev: AggregationEnv, op: string, input: Matrix, series
       }
     }
   }
-  for (let ri = 0; ri < output.length; ri++) {
-    const out = output[ri]!;
-    const base = ri * steps;
-    for (let k = 0; k < steps; k++) {
-      const c = base + k;
-      const fl = flags[c]!;
-      if ((fl & 1) === 0) continue;
-      let v: number;
-      switch (op) {
-        case 'avg':
-          v = (fl & 4) !== 0 ? mean[c]! + comp[c]! : value[c]! / count[c]! + comp[c]! / count[c]!;
-          break;
-        case 'count':
-          v = count[c]!;
-          break;
-        case 'stdvar':
-          v = value[c]! / count[c]!;
-          break;
-        case 'stddev':
-          v = Math.sqrt(value[c]! / count[c]!);
-          break;
-        case 'sum':
-          v = value[c]! + comp[c]!;
-          break;
-        default:
-          v = value[c]!;
+
+  /** The groups with at least one value, in the order their first series arrived. */
+  result(): Matrix {
+    const { op, start, interval, steps, flags, value, comp, mean, count } = this;
+    for (let ri = 0; ri < this.output.length; ri++) {
+      const out = this.output[ri]!;
+      const base = ri * steps;
+      for (let k = 0; k < steps; k++) {
+        const c = base + k;
+        const fl = flags[c]!;
+        if ((fl & 1) === 0) continue;
+        let v: number;
+        switch (op) {
+          case 'avg':
+            v = (fl & 4) !== 0 ? mean[c]! + comp[c]! : value[c]! / count[c]! + comp[c]! / count[c]!;
+            break;
+          case 'count':
+            v = count[c]!;
+            break;
+          case 'stdvar':
+            v = value[c]! / count[c]!;
+            break;
+          case 'stddev':
+            v = Math.sqrt(value[c]! / count[c]!);
+            break;
+          case 'sum':
+            v = value[c]! + comp[c]!;
+            break;
+          default:
+            v = value[c]!;
+        }
+        out.floats.push({ t: start + k * interval, f: v });
+        // As in the step walk, the last step the group has a value at decides.
+        out.dropName = (fl & 2) !== 0;
       }
-      out.floats.push({ t: start + k * interval, f: v });
-      // As in the step walk, the last step the group has a value at decides.
-      out.dropName = (fl & 2) !== 0;
     }
+    return this.output.filter((s) => s.floats.length > 0);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Querier, Series as StorageSeries, SeriesSet } from '../../storage/
 import type {
   AggregateExpr, BinaryExpr, Call, Expr, MatrixSelector, PositionRange, SubqueryExpr, VectorMatching, VectorSelector,
 } from '../parser/ast.ts';
-import { FParams, countValues, rangeEvalAgg, type AggregationEnv } from './aggregate.ts';
+import { FParams, SERIES_MAJOR_OPS, SeriesAggregation, countValues, rangeEvalAgg, type AggregationEnv } from './aggregate.ts';
 import type { Annotations } from './annotations.ts';
 import { exprType, posRangeOf, unwrapParens } from './ast_util.ts';
 import { MatchState, scalarBinop, vectorScalarBinop } from './binop.ts';
@@ -16,7 +16,7 @@ import {
   ENV_EXPRESSION_EVALUATION, ENV_QUERY_EXECUTION, PromQLError, QueryCanceledError, QueryTimeoutError, TooManySamplesError,
 } from './errors.ts';
 import { compileLabelJoin, compileLabelReplace, dropNameAfterRelabel } from './functions_label.ts';
-import { LookbackIterator, PointsSeries, WindowReader, nativeHistogramsUnsupported } from './iterators.ts';
+import { LookbackIterator, PointBuffer, PointsSeries, WindowReader, nativeHistogramsUnsupported } from './iterators.ts';
 import { dropMetadata, keyWith, keyWithout, labelsKey } from './labels_util.ts';
 import { setOffsetForAtModifier } from './preprocess.ts';
 import type { EvalNodeHelper, FPoint, FunctionCall, Matrix, Sample, Series, StringValue, Vector } from './value.ts';
@@ -137,6 +137,12 @@ export function mergeSeriesWithSameLabelset(mat: Matrix): Matrix {
   return merged;
 }
 
+/**
+ * Receives evaluated series one at a time. A series and its points are valid only during the
+ * call: the evaluator reuses them for the next series.
+ */
+type SeriesSink = (s: Series) => void;
+
 interface OutputSeries {
   series: Series;
   /** The last step that added a point. */
@@ -236,6 +242,22 @@ export class Evaluator implements AggregationEnv {
       case 'StepInvariantExpr':
         return this.evalStepInvariant(e.expr);
     }
+  }
+
+  /**
+   * Evaluates `e` and hands each result series to `sink`. Selectors and range-vector functions
+   * produce their series one at a time, so their result never exists as a whole matrix.
+   */
+  private async evalEachSeries(e: Expr, sink: SeriesSink): Promise<void> {
+    this.q.check();
+    if (this.endTimestamp < this.startTimestamp) return;
+    const u = unwrapParens(e);
+    if (u.kind === 'VectorSelector') {
+      await this.evalSeries(await this.expand(u), u.offset, sink);
+      return;
+    }
+    const mat = u.kind === 'Call' ? await this.evalCall(u, sink) : await this.evalMatrix(u);
+    for (const s of mat) sink(s);
   }
 
   async evalMatrix(e: Expr): Promise<Matrix> {
@@ -395,22 +417,28 @@ export class Evaluator implements AggregationEnv {
     }
   }
 
-  /** An instant vector selector at every step (Prometheus' evalSeries). */
-  private async evalSeries(series: readonly StorageSeries[], offset: number): Promise<Matrix> {
+  /**
+   * An instant vector selector at every step (Prometheus' evalSeries). With a sink, the series go
+   * there one by one and the returned matrix is empty.
+   */
+  private async evalSeries(series: readonly StorageSeries[], offset: number, sink?: SeriesSink): Promise<Matrix> {
     const it = new LookbackIterator(this.q.lookbackDelta);
     const lookback = this.q.lookbackDelta;
     const mat: Matrix = [];
+    const buf = new PointBuffer(sink !== undefined);
     for (const s of series) {
       this.q.check();
       await this.maybePause();
       it.reset(s.iterator());
-      const floats: FPoint[] = [];
+      const floats = buf.reset();
       for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
         if (!it.select(ts - offset, lookback)) continue;
         this.addSamples(1);
-        floats.push({ t: ts, f: it.f });
+        buf.push(ts, it.f);
       }
-      if (floats.length > 0) mat.push({ metric: s.labels, floats });
+      if (floats.length === 0) continue;
+      if (sink) sink({ metric: s.labels, floats });
+      else mat.push({ metric: s.labels, floats });
     }
     return mat;
   }
@@ -493,6 +521,14 @@ export class Evaluator implements AggregationEnv {
       return this.rangeEval(undefined, (v, _s, enh) => countValues(v[0]!, g, e.without, valueLabel, enh), [e.expr]);
     }
     const original = this.currentSamples;
+    if (SERIES_MAJOR_OPS.has(e.op)) {
+      // These take their input series by series: it need not be held in memory at once.
+      const agg = new SeriesAggregation(this, e.op, grouping, e.without);
+      await this.evalEachSeries(e.expr, (s) => agg.add(s));
+      const result = agg.result();
+      this.currentSamples = original + totalSamples(result);
+      return result;
+    }
     const params = await this.fParams(e.param);
     const input = await this.evalMatrix(e.expr);
     const result = rangeEvalAgg(this, e, grouping, input, params);
@@ -545,7 +581,8 @@ export class Evaluator implements AggregationEnv {
 
   // --- Function calls ---
 
-  private async evalCall(e: Call): Promise<Matrix> {
+  /** With a sink, range-vector functions hand it their series and return the rest (none). */
+  private async evalCall(e: Call, sink?: SeriesSink): Promise<Matrix> {
     const name = e.func.name;
     const call = this.q.functions[name];
     if (name === 'timestamp' && call) {
@@ -599,7 +636,8 @@ export class Evaluator implements AggregationEnv {
       return this.rangeEval(undefined, (v, _s, enh) => call(v, [], e.args, enh, this.q.annos), e.args);
     }
     try {
-      return await this.evalRangeCall(e, call, matrixArgIndex, source);
+      // absent_over_time looks at all series before it answers.
+      return await this.evalRangeCall(e, call, matrixArgIndex, source, name === 'absent_over_time' ? undefined : sink);
     } finally {
       // The subquery's result is released after the call.
       this.currentSamples -= subquerySamples;
@@ -607,7 +645,7 @@ export class Evaluator implements AggregationEnv {
   }
 
   /** A function over a range vector: per series, per step, with the points of that step's window. */
-  private async evalRangeCall(e: Call, call: FunctionCall, matrixArgIndex: number, src: RangeSource): Promise<Matrix> {
+  private async evalRangeCall(e: Call, call: FunctionCall, matrixArgIndex: number, src: RangeSource, sink: SeriesSink | undefined): Promise<Matrix> {
     const name = e.func.name;
     // The other arguments are scalars (one value per step).
     const evalVals: (Matrix | undefined)[] = [];
@@ -633,6 +671,7 @@ export class Evaluator implements AggregationEnv {
     const mat: Matrix = [];
     const counterCheck = name === 'rate' || name === 'increase';
     let counterInfoName = '';
+    const buf = new PointBuffer(sink !== undefined);
 
     for (const s of src.series) {
       this.q.check();
@@ -640,7 +679,7 @@ export class Evaluator implements AggregationEnv {
       this.currentSamples -= reader.floats.length;
       reader.reset(s.iterator());
       const inputDropName = s instanceof PointsSeries && s.dropName;
-      const ss: Series = { metric: s.labels, floats: [], dropName: dropName || inputDropName };
+      const ss: Series = { metric: s.labels, floats: buf.reset(), dropName: dropName || inputDropName };
       inMatrix[0]!.metric = s.labels;
       let step = -1;
       for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
@@ -659,14 +698,15 @@ export class Evaluator implements AggregationEnv {
         const out = call(vectorVals, inMatrix, e.args, enh, this.q.annos);
         if (out.length > 0) {
           if (out[0]!.h) throw nativeHistogramsUnsupported();
-          ss.floats.push({ t: ts, f: out[0]!.f });
+          buf.push(ts, out[0]!.f);
         }
         // pop, not `length = 0`, which drops the backing store and reallocates it at the next push.
         while (enh.out.length > 0) enh.out.pop();
       }
       if (ss.floats.length > 0) {
         this.addSamples(ss.floats.length);
-        mat.push(ss);
+        if (sink) sink(ss);
+        else mat.push(ss);
       }
       if (counterCheck) {
         const metricName = s.labels.get(METRIC_NAME);

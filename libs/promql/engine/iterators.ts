@@ -175,6 +175,35 @@ export class WindowReader {
   }
 }
 
+/**
+ * The points of the series being evaluated. With `recycle`, each reset() takes back the previous
+ * series' points for reuse (their consumer must be done with them); otherwise every series gets
+ * new points, which it keeps.
+ */
+export class PointBuffer {
+  points: FPoint[] = [];
+  private readonly spare: FPoint[] = [];
+
+  constructor(private readonly recycle: boolean) {}
+
+  reset(): FPoint[] {
+    if (!this.recycle) this.points = [];
+    else while (this.points.length > 0) this.spare.push(this.points.pop()!);
+    return this.points;
+  }
+
+  push(t: number, f: number): void {
+    const p = this.spare.pop();
+    if (p) {
+      p.t = t;
+      p.f = f;
+      this.points.push(p);
+    } else {
+      this.points.push({ t, f });
+    }
+  }
+}
+
 /** Iterates points already in memory (subquery results fed to range-vector functions). */
 export class FPointIterator implements SampleIterator {
   private i = -1;

@@ -4,7 +4,7 @@
 // most one sample; the engine labels it.
 
 import { Labels, goQuote as goQ } from '../../model/index.ts';
-import type { Expr, MatrixSelector, PositionRange } from '../parser/ast.ts';
+import type { Expr, MatrixSelector, PositionRange, SubqueryExpr } from '../parser/ast.ts';
 import type { Annotations } from './annotations.ts';
 import { KahanSum, kahanSumInc } from './kahan.ts';
 import { quantile } from './quantile.ts';
@@ -61,15 +61,16 @@ export function mismatchedCustomBucketsInfo(annos: Annotations, op: 'addition' |
 // ---------------------------------------------------------------------------------------------
 // Window helpers
 
-/** Range and offset (ms) of a range-vector argument: a matrix selector, or a subquery. */
-function rangeOf(arg: Expr | undefined): { range: number; offset: number } {
+/** The matrix selector or subquery of a range-vector argument. */
+function rangeArg(arg: Expr | undefined): MatrixSelector | SubqueryExpr {
   while (arg && (arg.kind === 'ParenExpr' || arg.kind === 'StepInvariantExpr')) arg = arg.expr;
-  if (arg?.kind === 'MatrixSelector') {
-    const ms: MatrixSelector = arg;
-    return { range: ms.range, offset: ms.vectorSelector.offset };
-  }
-  if (arg?.kind === 'SubqueryExpr') return { range: arg.range, offset: arg.offset };
+  if (arg?.kind === 'MatrixSelector' || arg?.kind === 'SubqueryExpr') return arg;
   throw new FunctionError('expected a range vector argument');
+}
+
+/** Offset (ms) of a range-vector argument. Separate from the range so that nothing is allocated per call. */
+function offsetOf(a: MatrixSelector | SubqueryExpr): number {
+  return a.kind === 'MatrixSelector' ? a.vectorSelector.offset : a.offset;
 }
 
 function floatsOf(s: Series | undefined): FPoint[] {
@@ -100,7 +101,9 @@ function extrapolatedRate(matrixVals: Matrix, args: readonly Expr[], enh: EvalNo
   const series = matrixVals[0];
   const floats = floatsOf(series);
   const hists = histogramsOf(series);
-  const { range, offset } = rangeOf(args[0]);
+  const arg = rangeArg(args[0]);
+  const range = arg.range;
+  const offset = offsetOf(arg);
   const rangeStart = enh.ts - (range + offset);
   const rangeEnd = enh.ts - offset;
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { nopLogger } from '../log/index.ts';
 import type { Readiness } from '../services/index.ts';
 import { State, validateConfig } from '../services/index.ts';
-import { Server, createMetricsRegistry, serverConfigSchema } from './index.ts';
+import { GrpcStatusError, Server, createMetricsRegistry, grpc, serverConfigSchema, toServiceError } from './index.ts';
 
 const build = { version: '1.2.3', revision: 'abc', branch: 'main' };
 
@@ -99,5 +99,68 @@ describe('Server', () => {
     assert.equal(b.state(), State.Failed);
     await a.stop();
     await assert.rejects(fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(5000) }));
+  });
+
+  describe('gRPC', () => {
+    const json = {
+      serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
+      deserialize: (b: Buffer) => JSON.parse(b.toString()) as { name: string },
+    };
+    const definition: grpc.ServiceDefinition = {
+      Greet: {
+        path: '/test.Greeter/Greet',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: json.serialize,
+        requestDeserialize: json.deserialize,
+        responseSerialize: json.serialize,
+        responseDeserialize: json.deserialize,
+      },
+    };
+    const implementation: grpc.UntypedServiceImplementation = {
+      Greet: (call: grpc.ServerUnaryCall<{ name: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        if (call.request.name === '') return cb(toServiceError(new GrpcStatusError(grpc.status.INVALID_ARGUMENT, 'name is empty')));
+        if (call.request.name === 'boom') return cb(toServiceError(new Error('kaput')));
+        cb(null, { greeting: `hello ${call.request.name}` });
+      },
+    };
+
+    function greet(port: number, name: string): Promise<unknown> {
+      const Client = grpc.makeGenericClientConstructor(definition, 'Greeter');
+      const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+      return new Promise((resolve, reject) => {
+        (client as unknown as Record<string, (req: unknown, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void>)
+          .Greet!({ name }, { deadline: Date.now() + 5000 }, (err, res) => {
+            client.close();
+            if (err) reject(err);
+            else resolve(res);
+          });
+      });
+    }
+
+    it('opens the gRPC port only when a service was registered', async () => {
+      const { server } = newServer();
+      await server.start();
+      assert.equal(server.grpcAddress(), undefined);
+      await server.stop();
+    });
+
+    it('serves registered services with their status codes, and stops', async () => {
+      const config = validateConfig(serverConfigSchema, { http_listen_address: '127.0.0.1', http_listen_port: 0, grpc_listen_address: '127.0.0.1', grpc_listen_port: 0 });
+      const server = new Server(config, { logger: nopLogger, registry: createMetricsRegistry(build), readiness: () => ({ ready: true, reason: '' }) });
+      server.addGrpcService(definition, implementation);
+      await server.start();
+      const port = server.grpcAddress()?.port ?? 0;
+      try {
+        assert.ok(port > 0);
+        assert.deepEqual(await greet(port, 'strata'), { greeting: 'hello strata' });
+        await assert.rejects(greet(port, ''), (err: grpc.ServiceError) => err.code === grpc.status.INVALID_ARGUMENT && err.details === 'name is empty');
+        await assert.rejects(greet(port, 'boom'), (err: grpc.ServiceError) => err.code === grpc.status.INTERNAL && err.details === 'kaput');
+        assert.throws(() => server.addGrpcService(definition, implementation), /after start/);
+      } finally {
+        await server.stop();
+      }
+      await assert.rejects(greet(port, 'again'), (err: grpc.ServiceError) => err.code === grpc.status.UNAVAILABLE);
+    });
   });
 });

@@ -9,6 +9,10 @@ import type { Logger } from '../log/index.ts';
 import type { Readiness } from '../services/index.ts';
 import { Service } from '../services/index.ts';
 import type { ServerConfig } from './config.ts';
+import { type RegisteredService, bindGrpc, grpc, shutdownGrpc } from './grpc.ts';
+
+// How long a stopping server lets in-flight gRPC calls finish.
+const GRPC_GRACE_MS = 5_000;
 
 export interface ServerDeps {
   readonly logger: Logger;
@@ -32,6 +36,9 @@ export class Server extends Service {
   readonly #deps: ServerDeps;
   readonly #app: FastifyInstance;
   #address: ListenAddress | undefined;
+  readonly #grpcServices: RegisteredService[] = [];
+  #grpc: grpc.Server | undefined;
+  #grpcAddress: ListenAddress | undefined;
 
   constructor(config: ServerConfig, deps: ServerDeps) {
     super('server');
@@ -91,13 +98,41 @@ export class Server extends Service {
     return this.#app;
   }
 
+  /**
+   * Adds a gRPC service; only before start(). The gRPC port is opened only when some module
+   * registered a service, so processes without one (a querier alone) need no second port.
+   */
+  addGrpcService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    if (this.state() !== 'New') throw new Error('server: cannot add a gRPC service after start');
+    this.#grpcServices.push({ definition, implementation });
+  }
+
   /** Where the server listens, once Running (the real port when configured with 0). */
   address(): ListenAddress | undefined {
     return this.#address;
   }
 
+  /** Where the gRPC server listens, once Running, if it does. */
+  grpcAddress(): ListenAddress | undefined {
+    return this.#grpcAddress;
+  }
+
   protected override async starting(): Promise<void> {
-    await this.#app.listen({ host: this.#config.http_listen_address, port: this.#config.http_listen_port });
+    if (this.#grpcServices.length > 0) {
+      // Unbounded message sizes: limits are enforced by the services, which can say which one.
+      const g = new grpc.Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+      for (const s of this.#grpcServices) g.addService(s.definition, s.implementation);
+      const port = await bindGrpc(g, this.#config.grpc_listen_address, this.#config.grpc_listen_port);
+      this.#grpc = g;
+      this.#grpcAddress = { address: this.#config.grpc_listen_address, port };
+      this.#deps.logger.info({ address: this.#config.grpc_listen_address, port }, 'gRPC server listening');
+    }
+    try {
+      await this.#app.listen({ host: this.#config.http_listen_address, port: this.#config.http_listen_port });
+    } catch (err) {
+      if (this.#grpc) this.#grpc.forceShutdown();
+      throw err;
+    }
     const a = this.#app.server.address() as AddressInfo;
     this.#address = { address: a.address, port: a.port };
     this.#app.server.on('error', (err) => this.fail(err));
@@ -105,6 +140,6 @@ export class Server extends Service {
   }
 
   protected override async stopping(): Promise<void> {
-    await this.#app.close();
+    await Promise.all([this.#app.close(), this.#grpc ? shutdownGrpc(this.#grpc, GRPC_GRACE_MS) : undefined]);
   }
 }

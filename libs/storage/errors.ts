@@ -7,6 +7,9 @@ export const AppendErrorCode = {
   DuplicateSampleForTimestamp: 'duplicate_sample_for_timestamp',
   TooOldSample: 'too_old_sample',
   InvalidLabels: 'invalid_labels',
+  /** A new series would exceed a tenant's series limit (set by the ingester; the message names it). */
+  PerUserSeriesLimit: 'per_user_series_limit',
+  PerMetricSeriesLimit: 'per_metric_series_limit',
 } as const;
 export type AppendErrorCode = (typeof AppendErrorCode)[keyof typeof AppendErrorCode];
 
@@ -17,6 +20,8 @@ const MESSAGES: Record<AppendErrorCode, string> = {
   duplicate_sample_for_timestamp: 'duplicate sample for timestamp',
   too_old_sample: 'too old sample',
   invalid_labels: 'invalid labels',
+  per_user_series_limit: 'per-user series limit exceeded',
+  per_metric_series_limit: 'per-metric series limit exceeded',
 };
 
 export class AppendError extends Error {

@@ -2,7 +2,7 @@
 export { DB, HOUR, MergeQuerier, headChunkSeries } from './db.ts';
 export type { DBOptions } from './db.ts';
 export { Head, TxnSamples } from './head/head.ts';
-export type { HeadOptions, HeadStats, HeadLog } from './head/head.ts';
+export type { HeadOptions, HeadStats, HeadLog, SeriesLimiter } from './head/head.ts';
 export { Block, writeBlock, chunksFromSamples, chunkSeriesFromSeriesSet, clampChunks } from './block.ts';
 export type { ChunkSeriesEntry, WriteBlockOptions } from './block.ts';
 export { ChunkSeries, ChunksIterator } from './chunk_series.ts';

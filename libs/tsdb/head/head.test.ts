@@ -135,3 +135,17 @@ test('series with empty, unsorted or duplicated labels are rejected with a reaso
   assert.equal(head.numSeries(), 1);
   assert.equal(head.stats.rejected['invalid_labels'], 3);
 });
+
+test('a series limiter rejects new series only, and its rejections are counted', async () => {
+  const head = new Head({ chunkRange: 2 * HOUR });
+  const limit = new AppendError('per_user_series_limit', 'per-user series limit of 1 exceeded');
+  head.seriesLimiter = (_labels, h) => (h.numSeries() >= 1 ? limit : undefined);
+  const a = head.appender();
+  a.append(0, lbl('__name__', 'up', 'job', 'a'), 1000, 1);
+  assert.throws(() => a.append(0, lbl('__name__', 'up', 'job', 'b'), 1000, 1), (e: unknown) => e === limit);
+  a.append(0, lbl('__name__', 'up', 'job', 'a'), 2000, 2);
+  await a.commit();
+  assert.equal(head.numSeries(), 1);
+  assert.equal(head.stats.rejected.per_user_series_limit, 1);
+  assert.equal(head.stats.samplesAppended, 2);
+});

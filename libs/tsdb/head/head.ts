@@ -48,6 +48,12 @@ export class TxnSamples {
   }
 }
 
+/**
+ * Asked before the head creates a series for an append (not on WAL replay): an error rejects the
+ * sample, and is counted like the head's own rejections. The ingester enforces tenant limits here.
+ */
+export type SeriesLimiter = (labels: Labels, head: Head) => AppendError | undefined;
+
 /** Counters of what the head did, exported as metrics by the service that owns the head. */
 export interface HeadStats {
   samplesAppended: number;
@@ -70,6 +76,8 @@ export class Head implements Queryable, Appendable, PostingsIndex {
   private txnSeq = 0;
   private commitQueue: Promise<void> = Promise.resolve();
   private log: HeadLog | undefined;
+  /** See SeriesLimiter; unset means no limit. */
+  seriesLimiter: SeriesLimiter | undefined;
 
   /** Time range of committed samples; minTime > maxTime when empty. */
   minTime = Infinity;
@@ -293,6 +301,11 @@ class HeadAppender implements Appender {
           const err = new AppendError(AppendErrorCode.InvalidLabels, problem);
           head.countRejected(err);
           throw err;
+        }
+        const limited = head.seriesLimiter?.(labels, head);
+        if (limited !== undefined) {
+          head.countRejected(limited);
+          throw limited;
         }
         s = head.getOrCreate(labels).series;
       }

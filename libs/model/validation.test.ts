@@ -111,3 +111,23 @@ test('validateLabels truncates long names like Go %.200s', () => {
 test('validateLabels rejects an odd number of strings as a caller bug', () => {
   assert.throws(() => validateLabels(['__name__']), /odd number/);
 });
+
+test('validateLabels enforces label count and UTF-8 byte lengths when given limits', () => {
+  const opts = { maxLabelNames: 3, maxLabelNameLength: 6, maxLabelValueLength: 4 };
+  assert.equal(validateLabels(['__name__', 'up', 'job', 'abcd'], opts), undefined);
+  assert.deepEqual(validateLabelsDetailed(['__name__', 'up', 'a', '1', 'b', '2', 'c', '3'], opts), {
+    reason: LabelsDiscardReason.MaxLabelNamesPerSeries,
+    message: `received a series whose number of labels exceeds the limit (actual: 4, limit: 3) series: '{__name__="up", a="1", b="2", c="3"}' (err-mimir-max-label-names-per-series)`,
+  });
+  assert.deepEqual(validateLabelsDetailed(['__name__', 'up', 'instance', 'x'], opts), {
+    reason: LabelsDiscardReason.LabelNameTooLong,
+    message: `received a series whose label name length exceeds the limit, label: 'instance' series: '{__name__="up", instance="x"}' (err-mimir-label-name-too-long)`,
+  });
+  // 'äää' is 3 characters but 6 bytes: Mimir counts bytes.
+  assert.equal(validateLabelsDetailed(['__name__', 'up', 'job', 'ää'], opts), undefined);
+  assert.deepEqual(validateLabelsDetailed(['__name__', 'up', 'job', 'äää'], opts), {
+    reason: LabelsDiscardReason.LabelValueTooLong,
+    message: `received a series whose label value length exceeds the limit, value: 'äää' (truncated) series: '{__name__="up", job="äää"}' (err-mimir-label-value-too-long)`,
+  });
+  assert.equal(validateLabels(['__name__', 'up', 'a', '1', 'b', '2', 'c', '3']), undefined, 'no limits by default');
+});

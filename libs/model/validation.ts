@@ -73,6 +73,9 @@ export const LabelsDiscardReason = {
   InvalidLabelValue: 'label_value_invalid',
   DuplicateLabelNames: 'duplicate_label_names',
   LabelsNotSorted: 'labels_not_sorted',
+  MaxLabelNamesPerSeries: 'max_label_names_per_series',
+  LabelNameTooLong: 'label_name_too_long',
+  LabelValueTooLong: 'label_value_too_long',
 } as const;
 export type LabelsDiscardReason = (typeof LabelsDiscardReason)[keyof typeof LabelsDiscardReason];
 
@@ -81,6 +84,11 @@ export interface ValidateLabelsOptions {
   readonly scheme?: NameValidationScheme;
   /** Reject series without `__name__`; default true. */
   readonly requireMetricName?: boolean;
+  /** Most labels a series may have; 0 or unset means no limit. */
+  readonly maxLabelNames?: number;
+  /** Longest label name / value in UTF-8 bytes (as Mimir counts); 0 or unset means no limit. */
+  readonly maxLabelNameLength?: number;
+  readonly maxLabelValueLength?: number;
 }
 
 export interface LabelsValidationFailure {
@@ -122,9 +130,33 @@ export function validateLabelsDetailed(
       );
     }
   }
+  const maxNames = opts.maxLabelNames ?? 0;
+  if (maxNames > 0 && flat.length / 2 > maxNames) {
+    return fail(
+      LabelsDiscardReason.MaxLabelNamesPerSeries,
+      'max-label-names-per-series',
+      `received a series whose number of labels exceeds the limit (actual: ${flat.length / 2}, limit: ${maxNames}) series: '${series()}'`,
+    );
+  }
+  const maxName = opts.maxLabelNameLength ?? 0;
+  const maxValue = opts.maxLabelValueLength ?? 0;
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i]!;
     const value = flat[i + 1]!;
+    if (maxName > 0 && utf8Longer(name, maxName)) {
+      return fail(
+        LabelsDiscardReason.LabelNameTooLong,
+        'label-name-too-long',
+        `received a series whose label name length exceeds the limit, label: '${truncate(name, 200)}' series: '${series()}'`,
+      );
+    }
+    if (maxValue > 0 && utf8Longer(value, maxValue)) {
+      return fail(
+        LabelsDiscardReason.LabelValueTooLong,
+        'label-value-too-long',
+        `received a series whose label value length exceeds the limit, value: '${truncate(value, 200)}' (truncated) series: '${series()}'`,
+      );
+    }
     if (name !== METRIC_NAME && !isValidLabelNameFor(name, scheme)) {
       return fail(
         LabelsDiscardReason.InvalidLabel,
@@ -167,6 +199,13 @@ export function validateLabels(labels: Labels | readonly string[], opts?: Valida
 
 function fail(reason: LabelsDiscardReason, id: string, msg: string): LabelsValidationFailure {
   return { reason, message: `${msg} (err-mimir-${id})` };
+}
+
+/** Whether s takes more than n bytes in UTF-8 (each UTF-16 unit is 1 to 3 bytes). */
+function utf8Longer(s: string, n: number): boolean {
+  if (s.length > n) return true;
+  if (s.length * 3 <= n) return false;
+  return Buffer.byteLength(s, 'utf8') > n;
 }
 
 /** Go's strings.ToValidUTF8(s, ""): drops what has no UTF-8 encoding (lone surrogates). */

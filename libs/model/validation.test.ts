@@ -113,15 +113,15 @@ test('validateLabels rejects an odd number of strings as a caller bug', () => {
 });
 
 test('validateLabels enforces label count and UTF-8 byte lengths when given limits', () => {
-  const opts = { maxLabelNames: 3, maxLabelNameLength: 6, maxLabelValueLength: 4 };
+  const opts = { maxLabelNames: 3, maxLabelNameLength: 8, maxLabelValueLength: 4 };
   assert.equal(validateLabels(['__name__', 'up', 'job', 'abcd'], opts), undefined);
   assert.deepEqual(validateLabelsDetailed(['__name__', 'up', 'a', '1', 'b', '2', 'c', '3'], opts), {
     reason: LabelsDiscardReason.MaxLabelNamesPerSeries,
     message: `received a series whose number of labels exceeds the limit (actual: 4, limit: 3) series: '{__name__="up", a="1", b="2", c="3"}' (err-mimir-max-label-names-per-series)`,
   });
-  assert.deepEqual(validateLabelsDetailed(['__name__', 'up', 'instance', 'x'], opts), {
+  assert.deepEqual(validateLabelsDetailed(['__name__', 'up', 'instances', 'x'], opts), {
     reason: LabelsDiscardReason.LabelNameTooLong,
-    message: `received a series whose label name length exceeds the limit, label: 'instance' series: '{__name__="up", instance="x"}' (err-mimir-label-name-too-long)`,
+    message: `received a series whose label name length exceeds the limit, label: 'instances' series: '{__name__="up", instances="x"}' (err-mimir-label-name-too-long)`,
   });
   // 'äää' is 3 characters but 6 bytes: Mimir counts bytes.
   assert.equal(validateLabelsDetailed(['__name__', 'up', 'job', 'ää'], opts), undefined);

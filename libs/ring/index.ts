@@ -8,5 +8,7 @@ export { Lifecycler, forgetInstance } from './lifecycler.ts';
 export type { LifecyclerConfig } from './lifecycler.ts';
 export { Operation, ReadRing, RingError, quorum } from './ring.ts';
 export type { Instance, ReplicationSet, RingOptions } from './ring.ts';
+export { ringStatus, renderRingPage } from './status.ts';
+export type { RingStatusRow } from './status.ts';
 export { generateTokens } from './tokens.ts';
 export { RingWatcher } from './watcher.ts';

@@ -96,3 +96,16 @@ describe('generateTokens', () => {
     }
   });
 });
+
+describe('ring status', () => {
+  it('reports ownership summing to 1, health, and escapes HTML', async () => {
+    const { ringStatus, renderRingPage } = await import('./status.ts');
+    const r = ringOf({ a: inst([0x40000000]), 'b<x>': inst([0xc0000000], { heartbeat_timestamp: NOW - 600_000 }) });
+    const rows = ringStatus(r, NOW);
+    assert.deepEqual(rows.map((x) => [x.id, x.healthy, x.ownership, x.heartbeat_age_seconds]), [['a', true, 0.5, 0], ['b<x>', false, 0.5, 600]]);
+    const html = renderRingPage('Ingester ring', rows);
+    assert.match(html, /b&lt;x&gt;/);
+    assert.doesNotMatch(html, /b<x>/);
+    assert.match(html, /UNHEALTHY/);
+  });
+});

@@ -129,6 +129,18 @@ export class ReadRing {
     return { instances: healthy, maxErrors: healthy.length - required };
   }
 
+  /** Each instance's share of the token space (the range from the previous token to each of its tokens). */
+  ownership(): Map<string, number> {
+    const out = new Map<string, number>();
+    const n = this.tokens.length;
+    for (let i = 0; i < n; i++) {
+      const prev = i === 0 ? this.tokens[n - 1]! - 0x1_0000_0000 : this.tokens[i - 1]!;
+      const id = this.instances[this.owners[i]!]!.id;
+      out.set(id, (out.get(id) ?? 0) + (this.tokens[i]! - prev) / 0x1_0000_0000);
+    }
+    return out;
+  }
+
   /** Index of the first token > key, wrapping to 0 (a key equal to a token belongs to the next one, as in dskit). */
   private search(key: number): number {
     let lo = 0;

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { InstanceState, type InstanceDesc, type RingDesc } from './desc.ts';
 import { Operation, ReadRing, RingError, quorum } from './ring.ts';
+import { renderRingPage, ringStatus } from './status.ts';
 import { generateTokens } from './tokens.ts';
 
 const NOW = 1_700_000_000_000;
@@ -98,8 +99,7 @@ describe('generateTokens', () => {
 });
 
 describe('ring status', () => {
-  it('reports ownership summing to 1, health, and escapes HTML', async () => {
-    const { ringStatus, renderRingPage } = await import('./status.ts');
+  it('reports ownership summing to 1, health, and escapes HTML', () => {
     const r = ringOf({ a: inst([0x40000000]), 'b<x>': inst([0xc0000000], { heartbeat_timestamp: NOW - 600_000 }) });
     const rows = ringStatus(r, NOW);
     assert.deepEqual(rows.map((x) => [x.id, x.healthy, x.ownership, x.heartbeat_age_seconds]), [['a', true, 0.5, 0], ['b<x>', false, 0.5, 600]]);

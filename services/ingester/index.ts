@@ -1,4 +1,6 @@
-// Public face of the ingester service. So far: the per-tenant TSDBs it writes to; the gRPC
-// service, ring lifecycle and module registration follow.
+// Public face of the ingester service: the per-tenant TSDBs and the push/query paths over them.
+// The gRPC service and ring membership follow.
+export { Ingester, MAX_REPORTED } from './ingester.ts';
+export type { PushResult, Rejection, RejectionCounter } from './ingester.ts';
 export { TenantDBs, localSeriesLimit } from './tsdbs.ts';
 export type { TenantDBsConfig, RingShare } from './tsdbs.ts';

@@ -1,0 +1,116 @@
+// The ingester (Mimir's ingester, single-instance part): appends pushed series to the tenant's
+// TSDB and acknowledges only after the WAL write; serves the tenant's head and local blocks to
+// queriers. Ring membership and the gRPC service wrap this.
+import type { Logger } from '../../libs/log/index.ts';
+import { nopLogger } from '../../libs/log/index.ts';
+import type { DecodedWriteRequest } from '../../libs/remotewrite/index.ts';
+import { Service } from '../../libs/services/index.ts';
+import { AppendError, EMPTY_SERIES_SET, type Querier, type Queryable } from '../../libs/storage/index.ts';
+import type { Overrides } from '../../libs/tenant/index.ts';
+import { TenantDBs, type RingShare, type TenantDBsConfig } from './tsdbs.ts';
+
+/** Why a sample of a push was not stored. */
+export interface Rejection {
+  /** Index of the series in the request. */
+  readonly series: number;
+  /** A stable code (the `reason` label of rejection counters). */
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface PushResult {
+  readonly accepted: number;
+  readonly rejected: number;
+  /** The first rejections (at most MAX_REPORTED), for the response to the sender. */
+  readonly rejections: readonly Rejection[];
+}
+
+export const MAX_REPORTED = 10;
+
+/** Receives rejection counts for metrics (tenant, reason, samples). */
+export type RejectionCounter = (tenant: string, reason: string, samples: number) => void;
+
+export class Ingester extends Service {
+  readonly dbs: TenantDBs;
+
+  constructor(
+    cfg: TenantDBsConfig,
+    overrides: Overrides,
+    log: Logger = nopLogger,
+    private readonly countRejected: RejectionCounter = () => {},
+    ring?: RingShare,
+  ) {
+    super('ingester');
+    this.dbs = new TenantDBs(cfg, overrides, log, ring);
+  }
+
+  protected override async starting(): Promise<void> {
+    await this.dbs.openExisting();
+  }
+
+  protected override async stopping(): Promise<void> {
+    await this.dbs.closeAll();
+  }
+
+  /**
+   * Appends the float samples of the given series of `req` (all when `series` is omitted) as one
+   * transaction; resolves after the WAL write. Samples the TSDB refuses are reported, the rest
+   * are stored. Native histograms are reported as not supported yet.
+   */
+  async push(tenant: string, req: DecodedWriteRequest, series?: ArrayLike<number>): Promise<PushResult> {
+    const db = await this.dbs.getOrCreate(tenant);
+    const app = db.appender();
+    const rejections: Rejection[] = [];
+    const byReason = new Map<string, number>();
+    let accepted = 0;
+    let rejected = 0;
+    const reject = (s: number, reason: string, message: string, n: number): void => {
+      rejected += n;
+      byReason.set(reason, (byReason.get(reason) ?? 0) + n);
+      if (rejections.length < MAX_REPORTED) rejections.push({ series: s, reason, message });
+    };
+    const n = series ? series.length : req.seriesCount;
+    const ts = req.sampleTimestamps;
+    const vs = req.sampleValues;
+    for (let j = 0; j < n; j++) {
+      const i = series ? series[j]! : j;
+      const labels = req.labels(i);
+      let ref = 0;
+      for (let k = req.sampleStart[i]!, end = req.sampleStart[i + 1]!; k < end; k++) {
+        try {
+          ref = app.append(ref, labels, ts[k]!, vs[k]!);
+          accepted++;
+        } catch (err) {
+          if (!(err instanceof AppendError)) throw err;
+          reject(i, err.code, `${err.message}. timestamp=${new Date(ts[k]!).toISOString()}, series=${labels.toString()}`, 1);
+        }
+      }
+      const hists = req.histogramStart[i + 1]! - req.histogramStart[i]!;
+      if (hists > 0) reject(i, 'native_histograms_unsupported', `native histograms are not supported yet, series=${labels.toString()}`, hists);
+    }
+    await app.commit();
+    for (const [reason, count] of byReason) this.countRejected(tenant, reason, count);
+    return { accepted, rejected, rejections };
+  }
+
+  /** What a tenant's queries read from this ingester (nothing before its first write). */
+  queryable(tenant: string): Queryable {
+    return {
+      querier: (mint: number, maxt: number): Querier => {
+        const db = this.dbs.get(tenant);
+        if (db) return db.querier(mint, maxt);
+        return {
+          select: () => EMPTY_SERIES_SET,
+          labelNames: () => Promise.resolve([]),
+          labelValues: () => Promise.resolve([]),
+          close: () => {},
+        };
+      },
+    };
+  }
+
+  /** Cuts every tenant's head into blocks (POST /ingester/flush). */
+  flush(): Promise<void> {
+    return this.dbs.flushAll();
+  }
+}

@@ -3,7 +3,8 @@
 // queriers. Ring membership and the gRPC service wrap this.
 import type { Logger } from '../../libs/log/index.ts';
 import { nopLogger } from '../../libs/log/index.ts';
-import type { DecodedWriteRequest } from '../../libs/remotewrite/index.ts';
+import { Labels } from '../../libs/model/index.ts';
+import { SeriesFlag, type DecodedWriteRequest } from '../../libs/remotewrite/index.ts';
 import { Service } from '../../libs/services/index.ts';
 import { AppendError, EMPTY_SERIES_SET, type Querier, type Queryable } from '../../libs/storage/index.ts';
 import type { Overrides } from '../../libs/tenant/index.ts';
@@ -26,6 +27,26 @@ export interface PushResult {
 }
 
 export const MAX_REPORTED = 10;
+
+/**
+ * The sample timestamps a tenant may write (the distributor's creation and past grace periods),
+ * ms, inclusive; samples outside are refused with Mimir's reasons.
+ */
+export interface TimeBounds {
+  readonly minT: number;
+  readonly maxT: number;
+}
+
+const NO_BOUNDS: TimeBounds = { minT: -Infinity, maxT: Infinity };
+
+/** A series' labels without empty values, which Prometheus treats as absent. */
+function withoutEmptyValues(flat: readonly string[]): Labels {
+  const kept: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) if (flat[i + 1] !== '') kept.push(flat[i]!, flat[i + 1]!);
+  return Labels.fromStrings(...kept);
+}
+
+const truncate = (s: string): string => (s.length > 200 ? s.slice(0, 200) : s);
 
 /** Receives rejection counts for metrics (tenant, reason, samples). */
 export type RejectionCounter = (tenant: string, reason: string, samples: number) => void;
@@ -57,7 +78,7 @@ export class Ingester extends Service {
    * transaction; resolves after the WAL write. Samples the TSDB refuses are reported, the rest
    * are stored. Native histograms are reported as not supported yet.
    */
-  async push(tenant: string, req: DecodedWriteRequest, series?: ArrayLike<number>): Promise<PushResult> {
+  async push(tenant: string, req: DecodedWriteRequest, series?: ArrayLike<number>, bounds: TimeBounds = NO_BOUNDS): Promise<PushResult> {
     const db = await this.dbs.getOrCreate(tenant);
     const app = db.appender();
     const rejections: Rejection[] = [];
@@ -74,15 +95,24 @@ export class Ingester extends Service {
     const vs = req.sampleValues;
     for (let j = 0; j < n; j++) {
       const i = series ? series[j]! : j;
-      const labels = req.labels(i);
+      const labels = (req.seriesFlags[i]! & SeriesFlag.EmptyLabelValue) !== 0 ? withoutEmptyValues(req.labelsFlat(i)) : req.labels(i);
       let ref = 0;
       for (let k = req.sampleStart[i]!, end = req.sampleStart[i + 1]!; k < end; k++) {
+        const t = ts[k]!;
+        if (t > bounds.maxT) {
+          reject(i, 'sample_too_far_in_future', `received a sample whose timestamp is too far in the future, timestamp: ${t} series: '${truncate(labels.toString())}' (err-mimir-too-far-in-future)`, 1);
+          continue;
+        }
+        if (t < bounds.minT) {
+          reject(i, 'sample_too_far_in_past', `received a sample whose timestamp is too far in the past, timestamp: ${t} series: '${truncate(labels.toString())}' (err-mimir-too-far-in-past)`, 1);
+          continue;
+        }
         try {
-          ref = app.append(ref, labels, ts[k]!, vs[k]!);
+          ref = app.append(ref, labels, t, vs[k]!);
           accepted++;
         } catch (err) {
           if (!(err instanceof AppendError)) throw err;
-          reject(i, err.code, `${err.message}. timestamp=${new Date(ts[k]!).toISOString()}, series=${labels.toString()}`, 1);
+          reject(i, err.code, `${err.message}. timestamp=${new Date(t).toISOString()}, series=${labels.toString()}`, 1);
         }
       }
       const hists = req.histogramStart[i + 1]! - req.histogramStart[i]!;

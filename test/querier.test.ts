@@ -39,7 +39,7 @@ describe('query API over a local TSDB, with promtool', { skip: !existsSync(PROMT
     lines.push('# TYPE http_requests counter', `http_requests_total{code="200",job="api"} 10 ${T0}`, `http_requests_total{code="200",job="api"} 40 ${T0 + 60}`, '# EOF', '');
     om = join(tmp, 'data.om');
     writeFileSync(om, lines.join('\n'));
-    const created = await runStrata(['tool', 'block', 'create', '--from-openmetrics', om, '--out', join(tmp, 'tsdb')], { timeoutMs: 60_000 });
+    const created = await runStrata(['tool', 'block', 'create', '--from-openmetrics', om, '--out', join(tmp, 'tsdb', 'anonymous')], { timeoutMs: 60_000 });
     assert.equal(created.code, 0, created.stderr);
     p = await startStrata([`--blocks-storage.tsdb.dir=${join(tmp, 'tsdb')}`]);
     // The API is served once every module runs.
@@ -100,7 +100,7 @@ describe('query API over a local TSDB, with promtool', { skip: !existsSync(PROMT
 
   it('is served by --target=querier too', async () => {
     const dir = join(tmp, 'querier-tsdb');
-    const created = await runStrata(['tool', 'block', 'create', '--from-openmetrics', om, '--out', dir], { timeoutMs: 60_000 });
+    const created = await runStrata(['tool', 'block', 'create', '--from-openmetrics', om, '--out', join(dir, 'anonymous')], { timeoutMs: 60_000 });
     assert.equal(created.code, 0, created.stderr);
     const q = await startStrata(['--target=querier', `--blocks-storage.tsdb.dir=${dir}`]);
     try {

@@ -7,6 +7,6 @@ export {
 } from './tenant_id.ts';
 export { limitsConfigSchema } from './limits.ts';
 export type { Limits } from './limits.ts';
-export { Overrides, RuntimeConfigLoader, parseRuntimeConfig, runtimeConfigSchema } from './overrides.ts';
+export { Overrides, RuntimeConfigLoader, authConfigSchema, parseRuntimeConfig, runtimeConfigSchema } from './overrides.ts';
 export type { RuntimeConfig, RuntimeConfigMetrics } from './overrides.ts';
 export { RateLimiter } from './rate_limiter.ts';

@@ -15,6 +15,11 @@ export const runtimeConfigSchema = section({
 });
 export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;
 
+export const authConfigSchema = section({
+  // Mimir's flag; off by default so that an agent without an X-Scope-OrgID header works out of the box.
+  multitenancy_enabled: z.boolean().default(false).describe('Require X-Scope-OrgID on every request; off: every request is tenant "anonymous".'),
+});
+
 /** Per-tenant limits. Reads are cheap (one map lookup); objects returned are frozen. */
 export class Overrides {
   private tenants: ReadonlyMap<string, Limits> = new Map();

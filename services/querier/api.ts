@@ -12,6 +12,7 @@ import { nopLogger } from '../../libs/log/index.ts';
 import type { BuildInfo } from '../../libs/server/index.ts';
 import type { Queryable, Querier, SelectHints, SeriesSet } from '../../libs/storage/index.ts';
 import { mergeSeriesSets } from '../../libs/storage/index.ts';
+import { NO_AUTH_TENANT, ORG_ID_HEADER, TenantError, singleTenantFromOrgId } from '../../libs/tenant/index.ts';
 import { ApiError, ErrorType, classifyError, messageOf, statusCodeFor } from './errors.ts';
 import { errorJSON, jsonString, jsonValue, labelsListJSON, successJSON, valueJSON } from './json.ts';
 import {
@@ -24,7 +25,7 @@ import { translateAST } from './translate_ast.ts';
 const gzipAsync = promisify(gzip);
 
 /** With multi-tenancy off, every request belongs to this tenant (Mimir's default). */
-export const DEFAULT_TENANT = 'anonymous';
+export const DEFAULT_TENANT = NO_AUTH_TENANT;
 
 /** Prometheus' cap on points per series in a range query. */
 export const MAX_POINTS_PER_SERIES = 11_000;
@@ -45,6 +46,8 @@ export interface QuerierAPIOptions {
   readonly logger?: Logger;
   /** Clock for the default `time` of instant queries, in ms. */
   readonly now?: () => number;
+  /** Read the tenant from X-Scope-OrgID (required); off: every request is DEFAULT_TENANT. */
+  readonly multitenancy?: boolean;
 }
 
 /** The request parameters: form body values first, then the URL's, as Go's Request.Form orders them. */
@@ -233,6 +236,7 @@ function hasSelectors(e: Expr): boolean {
 export class QuerierAPI {
   readonly #engine: QueryEngine;
   readonly #queryableFor: (tenant: string) => Queryable;
+  readonly #multitenancy: boolean;
   readonly #build: BuildInfo;
   readonly #logger: Logger;
   readonly #now: () => number;
@@ -240,6 +244,7 @@ export class QuerierAPI {
   constructor(opts: QuerierAPIOptions) {
     this.#engine = opts.engine;
     this.#queryableFor = opts.queryableFor;
+    this.#multitenancy = opts.multitenancy ?? false;
     this.#build = opts.build;
     this.#logger = opts.logger ?? nopLogger;
     this.#now = opts.now ?? Date.now;
@@ -275,6 +280,17 @@ export class QuerierAPI {
   };
 
   async #serve(handler: Handler, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    let tenant = DEFAULT_TENANT;
+    if (this.#multitenancy) {
+      try {
+        const h = req.headers[ORG_ID_HEADER];
+        tenant = singleTenantFromOrgId(Array.isArray(h) ? h.join('|') : h);
+      } catch (err) {
+        if (!(err instanceof TenantError)) throw err;
+        await reply.code(err.status).type('application/json').send(errorJSON(ErrorType.BadData, err.message));
+        return;
+      }
+    }
     const ac = new AbortController();
     // A client that goes away cancels its query (`canceled`, like Prometheus' request context).
     const onClose = () => {
@@ -289,7 +305,7 @@ export class QuerierAPI {
     let status = 200;
     let body: string | undefined;
     try {
-      const res = await handler({ form, params: req.params as Record<string, string>, tenant: DEFAULT_TENANT, signal: ac.signal });
+      const res = await handler({ form, params: req.params as Record<string, string>, tenant, signal: ac.signal });
       if (res.data === null) {
         await reply.code(204).send();
         return;

@@ -25,6 +25,7 @@ export interface QuerierDeps {
   readonly queryableFor: (tenant: string) => Queryable;
   readonly build: BuildInfo;
   readonly logger?: Logger;
+  readonly multitenancy?: boolean;
 }
 
 /** Builds the query API and adds its routes to the server (before it listens). */
@@ -35,6 +36,7 @@ export function createQuerier(deps: QuerierDeps): QuerierAPI {
     queryableFor: deps.queryableFor,
     build: deps.build,
     ...(deps.logger ? { logger: deps.logger } : {}),
+    multitenancy: deps.multitenancy ?? false,
   });
   for (const prefix of API_PREFIXES) void deps.server.http.register(api.plugin, { prefix });
   return api;

@@ -3,6 +3,8 @@
 // index.ts and add one line to `sections` below; flags, --help and /config follow automatically.
 import { z } from 'zod';
 import { serverConfigSchema } from '../../libs/server/index.ts';
+import { authConfigSchema, limitsConfigSchema, runtimeConfigSchema } from '../../libs/tenant/index.ts';
+import { distributorConfigSchema } from '../distributor/index.ts';
 import { querierConfigSchema } from '../querier/index.ts';
 import type { DeepReadonly, LoadOptions } from '../../libs/services/index.ts';
 import { duration, durationList, loadConfig, secret, section, stringList } from '../../libs/services/index.ts';
@@ -51,8 +53,12 @@ const sections = {
   server: serverConfigSchema,
   storage: storageConfigSchema,
   blocks_storage: blocksStorageConfigSchema,
+  auth: authConfigSchema,
+  distributor: distributorConfigSchema,
   ingester: ingesterConfigSchema,
   querier: querierConfigSchema,
+  limits: limitsConfigSchema,
+  runtime_config: runtimeConfigSchema,
 };
 
 function under(dir: string, sub: string): string {

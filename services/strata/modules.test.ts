@@ -14,15 +14,15 @@ const fake = (name: string): StrataModule => ({ name, deps: ['api'], init: () =>
 
 describe('resolveTargets', () => {
   it('runs only the modules that exist for all, always with the server, last', () => {
-    assert.deepEqual(resolveTargets(['all']), ['querier', 'server']);
-    assert.deepEqual(resolveTargets(['all'], [...MODULES, fake('ingester'), fake('agent')]), ['ingester', 'querier', 'server']);
+    assert.deepEqual(resolveTargets(['all']), ['distributor', 'ingester', 'querier', 'server']);
+    assert.deepEqual(resolveTargets(['all'], [...MODULES, fake('compactor'), fake('agent')]), ['distributor', 'ingester', 'querier', 'compactor', 'server']);
   });
 
   it('refuses a target whose modules are not written yet', () => {
     assert.throws(() => resolveTargets(['ruler']), (err: unknown) =>
       err instanceof TargetError && err.message === 'target "ruler" is not available yet in this version');
-    assert.throws(() => resolveTargets(['write'], [...MODULES, fake('ingester')]),
-      /^TargetError: target "write" is not available yet in this version \(missing: distributor\)$/);
+    assert.throws(() => resolveTargets(['read']),
+      /^TargetError: target "read" is not available yet in this version \(missing: query-frontend\)$/);
   });
 
   it('names the valid targets for an unknown one', () => {

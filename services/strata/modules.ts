@@ -6,8 +6,11 @@ import type { BuildInfo } from '../../libs/server/index.ts';
 import { Server, createMetricsRegistry, errorBody } from '../../libs/server/index.ts';
 import type { ModuleDefinition, Readiness } from '../../libs/services/index.ts';
 import { RenderMode, renderConfig } from '../../libs/services/index.ts';
-import type { Queryable } from '../../libs/storage/index.ts';
-import { Engine, LocalStorage, createQuerier } from '../querier/index.ts';
+import { Counter, Gauge } from 'prom-client';
+import { Overrides, RuntimeConfigLoader } from '../../libs/tenant/index.ts';
+import { Distributor, registerPushRoutes } from '../distributor/index.ts';
+import { Ingester } from '../ingester/index.ts';
+import { Engine, createQuerier } from '../querier/index.ts';
 import type { Config } from './config.ts';
 import { configSchema } from './config.ts';
 
@@ -24,8 +27,10 @@ export interface StrataContext {
   registry?: Registry;
   /** Set by `api`: add HTTP routes in init; the `server` module starts listening after every other module. */
   server?: Server;
-  /** Set by `storage`: what queries read. */
-  queryable?: Queryable;
+  /** Set by `overrides`: every tenant's limits. */
+  overrides?: Overrides;
+  /** Set by `ingester`. */
+  ingester?: Ingester;
 }
 
 export type StrataModule = ModuleDefinition<StrataContext>;
@@ -77,23 +82,73 @@ export const MODULES: readonly StrataModule[] = [
     init: (ctx) => provided(ctx.server, 'HTTP server'),
   },
   {
-    // Stand-in for the distributed read path: the local TSDB directory, until queriers read
-    // ingesters and store-gateways.
-    name: 'storage',
-    deps: [],
+    // Per-tenant limits: the `limits` defaults with the runtime config file's overrides.
+    name: 'overrides',
+    deps: ['metrics'],
+    init: (ctx) => {
+      ctx.overrides = new Overrides(ctx.config.limits);
+      const ok = new Gauge({
+        name: 'strata_runtime_config_last_reload_successful',
+        help: 'Whether the last runtime config reload succeeded (1) or was refused (0).',
+        registers: [provided(ctx.registry, 'metrics registry')],
+      });
+      return new RuntimeConfigLoader(ctx.config.runtime_config, ctx.overrides, ctx.logger.child({ component: 'runtime-config' }), {
+        lastReloadSuccessful: (v) => ok.set(v ? 1 : 0),
+      });
+    },
+  },
+  {
+    name: 'ingester',
+    deps: ['api', 'overrides'],
     init: (ctx) => {
       const tsdb = ctx.config.blocks_storage.tsdb;
-      const storage = new LocalStorage(
-        { dir: tsdb.dir, blockRange: tsdb.block_ranges_period[0] ?? 2 * 3_600_000 },
-        { logger: ctx.logger.child({ component: 'storage' }) },
+      const rejected = new Counter({
+        name: 'strata_ingester_rejected_samples_total',
+        help: 'Samples the ingester refused, by tenant and reason.',
+        labelNames: ['tenant', 'reason'],
+        registers: [provided(ctx.registry, 'metrics registry')],
+      });
+      const ingester = new Ingester(
+        { dir: tsdb.dir, blockRange: tsdb.block_ranges_period[0] ?? 2 * 3_600_000, retention: tsdb.retention_period, walFsync: tsdb.wal_fsync_policy },
+        provided(ctx.overrides, 'overrides'),
+        ctx.logger.child({ component: 'ingester' }),
+        (tenant, reason, n) => rejected.inc({ tenant, reason }, n),
       );
-      ctx.queryable = storage;
-      return storage;
+      const server = provided(ctx.server, 'HTTP server');
+      server.route({
+        method: ['GET', 'POST'],
+        url: '/ingester/flush',
+        handler: async (_req, reply) => {
+          await ingester.flush();
+          return reply.code(204).send();
+        },
+      });
+      ctx.ingester = ingester;
+      return ingester;
+    },
+  },
+  {
+    // The remote-write receiver. It sends to the ingester of this process until the ingester
+    // ring and gRPC clients let it reach ingesters elsewhere.
+    name: 'distributor',
+    deps: ['api', 'overrides', 'ingester'],
+    init: (ctx) => {
+      const distributor = new Distributor(
+        ctx.config.distributor,
+        provided(ctx.overrides, 'overrides'),
+        provided(ctx.ingester, 'ingester'),
+        provided(ctx.registry, 'metrics registry'),
+      );
+      registerPushRoutes(provided(ctx.server, 'HTTP server').http, distributor, {
+        multitenancy: ctx.config.auth.multitenancy_enabled,
+        maxBodyBytes: ctx.config.distributor.max_recv_msg_size,
+      });
+      return undefined;
     },
   },
   {
     name: 'querier',
-    deps: ['api', 'storage'],
+    deps: ['api', 'ingester'],
     init: (ctx) => {
       const cfg = ctx.config.querier;
       const engine = new Engine({
@@ -102,20 +157,20 @@ export const MODULES: readonly StrataModule[] = [
         lookbackDelta: cfg.lookback_delta,
         noStepSubqueryIntervalFn: () => cfg.default_evaluation_interval,
       });
-      const queryable = provided(ctx.queryable, 'queryable');
+      const ingester = provided(ctx.ingester, 'ingester');
       createQuerier({
         server: provided(ctx.server, 'HTTP server'),
         engine,
-        // One tenant until X-Scope-OrgID is read at the edge.
-        queryableFor: () => queryable,
+        // The ingester of this process, until queriers fan out over the ring and store-gateways.
+        queryableFor: (tenant) => ingester.queryable(tenant),
         build: ctx.build,
         logger: ctx.logger.child({ component: 'querier' }),
+        multitenancy: ctx.config.auth.multitenancy_enabled,
       });
       return undefined;
     },
   },
-  // Modules of the architecture register here as they are written, for example:
-  // { name: 'ingester', deps: ['api', 'metrics'], init: (ctx) => createIngester(ctx.config.ingester, {...}) },
+  // Modules of the architecture register here as they are written.
 ];
 
 /** Modules that run in every process whatever the target; started after the target's modules. */

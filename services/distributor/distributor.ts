@@ -1,0 +1,148 @@
+// The distributor's write path (Mimir's distributor.Push): a remote-write request is decoded,
+// checked against the tenant's limits series by series, and the valid series are sent to the
+// ingesters. The good part of a request is always stored; what was refused is counted by reason
+// and named in a 400 response.
+import { Counter, type Registry } from 'prom-client';
+import { LabelsDiscardReason, validateLabelsDetailed } from '../../libs/model/index.ts';
+import {
+  RemoteWriteError, RemoteWriteErrorCategory, SeriesFlag, WriteRequestDecoder, snappyDecode, type DecodedWriteRequest,
+} from '../../libs/remotewrite/index.ts';
+import type { Limits, Overrides } from '../../libs/tenant/index.ts';
+import { RateLimiter } from '../../libs/tenant/index.ts';
+import type { PushResult, TimeBounds } from '../ingester/index.ts';
+import type { DistributorConfig } from './config.ts';
+
+/** Where the distributor sends a tenant's valid series: the ingesters (a local one so far). */
+export interface IngesterPusher {
+  /** `req` must stay unchanged until the returned promise settles. */
+  push(tenant: string, req: DecodedWriteRequest, series: ArrayLike<number>, bounds: TimeBounds): Promise<PushResult>;
+}
+
+/** The answer to one push request, as the remote-write spec wants it. */
+export interface PushResponse {
+  status: number;
+  /** Plain text; empty on success. */
+  body: string;
+}
+
+const MAX_REPORTED = 10;
+
+/** Decoders keep per-decoder caches and one result each: one per request in flight. */
+class DecoderPool {
+  private readonly free: WriteRequestDecoder[] = [];
+
+  acquire(): WriteRequestDecoder {
+    return this.free.pop() ?? new WriteRequestDecoder();
+  }
+
+  release(d: WriteRequestDecoder): void {
+    if (this.free.length < 16) this.free.push(d);
+  }
+}
+
+export class Distributor {
+  private readonly decoders = new DecoderPool();
+  private readonly limiter = new RateLimiter();
+  private readonly received: Counter<'tenant'>;
+  private readonly discarded: Counter<'tenant' | 'reason'>;
+  private readonly rejectedRequests: Counter<'tenant' | 'reason'>;
+
+  constructor(
+    private readonly cfg: Readonly<DistributorConfig>,
+    private readonly overrides: Overrides,
+    private readonly ingesters: IngesterPusher,
+    registry: Registry,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.received = new Counter({
+      name: 'strata_distributor_received_samples_total',
+      help: 'Samples (floats and histograms) received in remote-write requests, before validation.',
+      labelNames: ['tenant'],
+      registers: [registry],
+    });
+    this.discarded = new Counter({
+      name: 'strata_discarded_samples_total',
+      help: 'Samples refused, by tenant and reason (Mimir\'s reasons).',
+      labelNames: ['tenant', 'reason'],
+      registers: [registry],
+    });
+    this.rejectedRequests = new Counter({
+      name: 'strata_distributor_rejected_requests_total',
+      help: 'Whole remote-write requests refused, by tenant and reason.',
+      labelNames: ['tenant', 'reason'],
+      registers: [registry],
+    });
+  }
+
+  /** Handles one remote-write body (snappy-compressed protobuf) for a tenant already resolved. */
+  async push(tenant: string, body: Uint8Array): Promise<PushResponse> {
+    const decoder = this.decoders.acquire();
+    try {
+      let req: DecodedWriteRequest;
+      try {
+        req = decoder.decode(snappyDecode(body, { maxLength: this.cfg.max_recv_msg_size }));
+      } catch (err) {
+        if (!(err instanceof RemoteWriteError)) throw err;
+        const tooLarge = err.category === RemoteWriteErrorCategory.TooLarge;
+        this.rejectedRequests.inc({ tenant, reason: err.code });
+        return { status: tooLarge ? 413 : 400, body: err.message };
+      }
+      return await this.pushDecoded(tenant, req);
+    } finally {
+      this.decoders.release(decoder);
+    }
+  }
+
+  private async pushDecoded(tenant: string, req: DecodedWriteRequest): Promise<PushResponse> {
+    const limits = this.overrides.forTenant(tenant);
+    const samples = req.sampleCount + req.histogramCount;
+    this.received.inc({ tenant }, samples);
+    if (!this.limiter.allow(tenant, samples + req.exemplarCount, limits.ingestion_rate, limits.ingestion_burst_size, this.now())) {
+      this.discarded.inc({ tenant, reason: 'rate_limited' }, samples);
+      return {
+        status: 429,
+        body: `the request has been rejected because the tenant exceeded the ingestion rate limit, set to ${limits.ingestion_rate} items/s with a maximum allowed burst of ${limits.ingestion_burst_size}. This limit is applied on the total number of samples, exemplars and metadata received across all distributors (err-mimir-tenant-max-ingestion-rate). To adjust the related per-tenant limits, configure limits.ingestion_rate and limits.ingestion_burst_size, or contact your service administrator.`,
+      };
+    }
+    const messages: string[] = [];
+    const valid = new Uint32Array(req.seriesCount);
+    let nValid = 0;
+    for (let i = 0; i < req.seriesCount; i++) {
+      const problem = this.validateSeries(req, i, limits);
+      if (problem === undefined) {
+        valid[nValid++] = i;
+        continue;
+      }
+      const n = req.sampleStart[i + 1]! - req.sampleStart[i]! + req.histogramStart[i + 1]! - req.histogramStart[i]!;
+      this.discarded.inc({ tenant, reason: problem.reason }, n);
+      if (messages.length < MAX_REPORTED) messages.push(problem.message);
+    }
+    if (nValid > 0) {
+      const now = this.now();
+      const bounds: TimeBounds = {
+        maxT: limits.creation_grace_period > 0 ? now + limits.creation_grace_period : Infinity,
+        minT: limits.past_grace_period > 0 ? now - limits.past_grace_period : -Infinity,
+      };
+      const res = await this.ingesters.push(tenant, req, valid.subarray(0, nValid), bounds);
+      for (const r of res.rejections) if (messages.length < MAX_REPORTED) messages.push(r.message);
+      if (res.rejected > 0 && messages.length === 0) messages.push(`${res.rejected} samples were refused`);
+    }
+    if (messages.length > 0) return { status: 400, body: messages.join('\n') };
+    return { status: 200, body: '' };
+  }
+
+  private validateSeries(req: DecodedWriteRequest, i: number, limits: Limits): { reason: string; message: string } | undefined {
+    const flat = req.labelsFlat(i);
+    if ((req.seriesFlags[i]! & SeriesFlag.InvalidUTF8) !== 0) {
+      return {
+        reason: LabelsDiscardReason.InvalidLabelValue,
+        message: `received a series with a label name or value that is not valid UTF-8, series: '${flat.join(',').slice(0, 200)}' (err-mimir-label-value-invalid)`,
+      };
+    }
+    return validateLabelsDetailed(flat, {
+      maxLabelNames: limits.max_label_names_per_series,
+      maxLabelNameLength: limits.max_label_name_length,
+      maxLabelValueLength: limits.max_label_value_length,
+    });
+  }
+}

@@ -1,0 +1,6 @@
+// Public face of the distributor: the remote-write receiver and its config section.
+export { Distributor } from './distributor.ts';
+export type { IngesterPusher, PushResponse } from './distributor.ts';
+export { distributorConfigSchema } from './config.ts';
+export type { DistributorConfig } from './config.ts';
+export { registerPushRoutes } from './http.ts';

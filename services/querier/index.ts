@@ -1,5 +1,5 @@
 // Public face of the querier: the Prometheus HTTP query API served at /api/v1 and
-// /prometheus/api/v1, its config section, and the local-TSDB stand-in for the read path.
+// /prometheus/api/v1, and its config section.
 import type { Logger } from '../../libs/log/index.ts';
 import type { BuildInfo, Server } from '../../libs/server/index.ts';
 import type { Queryable } from '../../libs/storage/index.ts';
@@ -10,8 +10,6 @@ export { QuerierAPI, DEFAULT_TENANT, MAX_POINTS_PER_SERIES, Form } from './api.t
 export type { QuerierAPIOptions } from './api.ts';
 export { querierConfigSchema } from './config.ts';
 export type { QuerierConfig } from './config.ts';
-export { LocalStorage, StorageNotReadyError } from './local_storage.ts';
-export type { LocalStorageConfig } from './local_storage.ts';
 export { ApiError, ErrorType, statusCodeFor } from './errors.ts';
 export { Engine } from './promql.ts';
 export type { EngineOptions, QueryEngine, Query, QueryResult, QueryOptions, QuerySampleStats } from './promql.ts';

@@ -10,6 +10,7 @@ import { runParserBench } from '../libs/exposition/parser.bench.ts';
 import { runParserBench as runPromqlParserBench } from '../libs/promql/parser/parser.bench.ts';
 import { runHeadBench, runBlockBytesBench, runBlockSelectBench } from '../libs/tsdb/bench/tsdb.bench.ts';
 import { runPromqlBench } from '../libs/promql/bench/promql.bench.ts';
+import { runIngestBench } from '../services/distributor/ingest.bench.ts';
 
 interface Row {
   name: string;
@@ -29,6 +30,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['exposition parser', () => runParserBench()],
   ['promql (vs prometheus)', () => runPromqlBench(quick ? { series: 2_000 } : {})],
   ['promql parser', () => runPromqlParserBench()],
+  ['remote-write ingest (vs prometheus)', () => runIngestBench(quick ? { series: 20_000, rounds: 3 } : {})],
 ];
 for (const [section, run] of sections) {
   process.stderr.write(`running ${section}...\n`);

@@ -23,18 +23,19 @@ export function freePort(): Promise<number> {
 export interface PrometheusProcess {
   readonly url: string;
   readonly port: number;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
 /** `config` may use {{PORT}} for Prometheus' own port (to scrape itself). */
-export async function startPrometheus(config: string, timeoutMs = 30_000): Promise<PrometheusProcess> {
+export async function startPrometheus(config: string, timeoutMs = 30_000, extraArgs: readonly string[] = []): Promise<PrometheusProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-test-prom-'));
   const port = await freePort();
   writeFileSync(join(dir, 'prometheus.yml'), config.replaceAll('{{PORT}}', String(port)));
   let stderr = '';
   const child: ChildProcess = spawn(
     PROMETHEUS,
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...extraArgs],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-10_000)));
@@ -52,7 +53,7 @@ export async function startPrometheus(config: string, timeoutMs = 30_000): Promi
     try {
       const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
-      if (res.ok) return { url, port, stop };
+      if (res.ok) return { url, port, pid: child.pid!, stop };
     } catch {
       // not listening yet
     }

@@ -9,13 +9,13 @@ import {
 } from '../../libs/remotewrite/index.ts';
 import type { Limits, Overrides } from '../../libs/tenant/index.ts';
 import { RateLimiter } from '../../libs/tenant/index.ts';
-import type { PushResult, TimeBounds } from '../ingester/index.ts';
+import type { PushResult } from '../ingester/index.ts';
 import type { DistributorConfig } from './config.ts';
 
 /** Where the distributor sends a tenant's valid series: the ingesters (a local one so far). */
 export interface IngesterPusher {
   /** `req` must stay unchanged until the returned promise settles. */
-  push(tenant: string, req: DecodedWriteRequest, series: ArrayLike<number>, bounds: TimeBounds): Promise<PushResult>;
+  push(tenant: string, req: DecodedWriteRequest, series: ArrayLike<number>): Promise<PushResult>;
 }
 
 /** The answer to one push request, as the remote-write spec wants it. */
@@ -118,12 +118,8 @@ export class Distributor {
       if (messages.length < MAX_REPORTED) messages.push(problem.message);
     }
     if (nValid > 0) {
-      const now = this.now();
-      const bounds: TimeBounds = {
-        maxT: limits.creation_grace_period > 0 ? now + limits.creation_grace_period : Infinity,
-        minT: limits.past_grace_period > 0 ? now - limits.past_grace_period : -Infinity,
-      };
-      const res = await this.ingesters.push(tenant, req, valid.subarray(0, nValid), bounds);
+      // The ingester refuses samples outside the tenant's grace periods.
+      const res = await this.ingesters.push(tenant, req, valid.subarray(0, nValid));
       for (const r of res.rejections) if (messages.length < MAX_REPORTED) messages.push(r.message);
       if (res.rejected > 0 && messages.length === 0) messages.push(`${res.rejected} samples were refused`);
     }

@@ -37,8 +37,6 @@ export interface TimeBounds {
   readonly maxT: number;
 }
 
-const NO_BOUNDS: TimeBounds = { minT: -Infinity, maxT: Infinity };
-
 /** A series' labels without empty values, which Prometheus treats as absent. */
 function withoutEmptyValues(flat: readonly string[]): Labels {
   const kept: string[] = [];
@@ -56,7 +54,7 @@ export class Ingester extends Service {
 
   constructor(
     cfg: TenantDBsConfig,
-    overrides: Overrides,
+    private readonly overrides: Overrides,
     log: Logger = nopLogger,
     private readonly countRejected: RejectionCounter = () => {},
     ring?: RingShare,
@@ -76,9 +74,10 @@ export class Ingester extends Service {
   /**
    * Appends the float samples of the given series of `req` (all when `series` is omitted) as one
    * transaction; resolves after the WAL write. Samples the TSDB refuses are reported, the rest
-   * are stored. Native histograms are reported as not supported yet.
+   * are stored. Native histograms are reported as not supported yet. Samples outside the
+   * tenant's grace periods are refused (`bounds`, by default from the tenant's limits at `now`).
    */
-  async push(tenant: string, req: DecodedWriteRequest, series?: ArrayLike<number>, bounds: TimeBounds = NO_BOUNDS): Promise<PushResult> {
+  async push(tenant: string, req: DecodedWriteRequest, series?: ArrayLike<number>, bounds: TimeBounds = this.bounds(tenant, Date.now())): Promise<PushResult> {
     const db = await this.dbs.getOrCreate(tenant);
     const app = db.appender();
     const rejections: Rejection[] = [];
@@ -121,6 +120,15 @@ export class Ingester extends Service {
     await app.commit();
     for (const [reason, count] of byReason) this.countRejected(tenant, reason, count);
     return { accepted, rejected, rejections };
+  }
+
+  /** The timestamps a tenant may write at `now`: within its creation and past grace periods. */
+  bounds(tenant: string, now: number): TimeBounds {
+    const l = this.overrides.forTenant(tenant);
+    return {
+      maxT: l.creation_grace_period > 0 ? now + l.creation_grace_period : Infinity,
+      minT: l.past_grace_period > 0 ? now - l.past_grace_period : -Infinity,
+    };
   }
 
   /** What a tenant's queries read from this ingester (nothing before its first write). */

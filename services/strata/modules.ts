@@ -9,7 +9,7 @@ import { RenderMode, renderConfig } from '../../libs/services/index.ts';
 import { Counter, Gauge } from 'prom-client';
 import { Overrides, RuntimeConfigLoader } from '../../libs/tenant/index.ts';
 import { Distributor, registerPushRoutes } from '../distributor/index.ts';
-import { Ingester } from '../ingester/index.ts';
+import { INGESTER_SERVICE, Ingester, ingesterGrpcService } from '../ingester/index.ts';
 import { Engine, createQuerier } from '../querier/index.ts';
 import type { Config } from './config.ts';
 import { configSchema } from './config.ts';
@@ -123,6 +123,7 @@ export const MODULES: readonly StrataModule[] = [
           return reply.code(204).send();
         },
       });
+      server.addGrpcService(INGESTER_SERVICE, ingesterGrpcService(ingester));
       ctx.ingester = ingester;
       return ingester;
     },

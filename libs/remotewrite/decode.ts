@@ -205,7 +205,7 @@ export class DecodedWriteRequest {
     return this.exemplarLabels.slice(this.exemplarLabelStart[x], this.exemplarLabelStart[x + 1]);
   }
 
-  /** Histogram h as a plain object (allocates). */
+  /** Histogram h as a plain object (allocates; JS arrays may quiet signaling NaNs, the typed pools keep every bit). */
   histogram(h: number): DecodedHistogram {
     const f = this.histFlags[h]!;
     const part = (p: HistogramPart, a: Float64Array): number[] => Array.from(a.subarray(this.partStart(h, p), this.partStart(h + 1, p)));
@@ -580,6 +580,8 @@ export class WriteRequestDecoder {
   private readonly seriesCache: ByteKeyTable<SeriesLabels>;
   private readonly strings: ByteKeyTable<string>;
   private readonly cacheSeries: boolean;
+  /** Cache entry of the series decoded last (for ByteKeyTable.predict), or -1. */
+  private lastSeries = -1;
   private dv: DataView = new DataView(new ArrayBuffer(8));
   // Results of label(): no object per label.
   private labelName = '';
@@ -743,13 +745,22 @@ export class WriteRequestDecoder {
   }
 
   private cachedLabels(buf: Uint8Array, a: number, b: number): SeriesLabels {
-    const h = hashBytes(buf, a, b);
     const t = this.seriesCache;
-    const i = t.find(buf, a, b, h);
-    if (i >= 0) return t.values[i]!;
-    const e = this.parseLabels(buf, a, b);
-    t.insert(buf, a, b, h, e);
-    return e;
+    const prev = this.lastSeries;
+    let i = t.predict(prev, this.dv, a, b);
+    if (i < 0) {
+      const h = hashBytes(this.dv, a, b);
+      i = t.find(this.dv, a, b, h);
+      if (i < 0) {
+        const e = this.parseLabels(buf, a, b);
+        i = t.insert(this.dv, a, b, h, e);
+        this.lastSeries = i;
+        return e;
+      }
+    }
+    t.link(prev, i);
+    this.lastSeries = i;
+    return t.values[i]!;
   }
 
   /** Builds a SeriesLabels from the `labels` fields in buf[a:b] (other TimeSeries fields are skipped). */
@@ -808,15 +819,15 @@ export class WriteRequestDecoder {
       utf8Invalid = false;
       return '';
     }
-    const h = hashBytes(buf, a, b);
+    const h = hashBytes(this.dv, a, b);
     const t = this.strings;
-    const i = t.find(buf, a, b, h);
+    const i = t.find(this.dv, a, b, h);
     if (i >= 0) {
       utf8Invalid = t.tags[i] === 1;
       return t.values[i]!;
     }
     const s = decodeString(buf, a, b);
-    t.insert(buf, a, b, h, s, utf8Invalid ? 1 : 0);
+    t.insert(this.dv, a, b, h, s, utf8Invalid ? 1 : 0);
     return s;
   }
 

@@ -10,6 +10,7 @@ import { runParserBench } from '../libs/exposition/parser.bench.ts';
 import { runParserBench as runPromqlParserBench } from '../libs/promql/parser/parser.bench.ts';
 import { runHeadBench, runBlockBytesBench, runBlockSelectBench } from '../libs/tsdb/bench/tsdb.bench.ts';
 import { runPromqlBench } from '../libs/promql/bench/promql.bench.ts';
+import { runDecodeBench as runRemoteWriteBench } from '../libs/remotewrite/decode.bench.ts';
 
 interface Row {
   name: string;
@@ -27,6 +28,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['xor chunks', () => runXorBench()],
   ['wal', () => runWalBench({ seconds: quick ? 1 : 3 })],
   ['exposition parser', () => runParserBench()],
+  ['remote-write decode', () => runRemoteWriteBench(quick ? { series: 20_000 } : {})],
   ['promql (vs prometheus)', () => runPromqlBench(quick ? { series: 2_000 } : {})],
   ['promql parser', () => runPromqlParserBench()],
 ];

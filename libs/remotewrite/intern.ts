@@ -115,7 +115,7 @@ export class ByteKeyTable<T> {
     if (this.arenaLen + len > this.arena.length) {
       let cap = this.arena.length * 2;
       while (cap < this.arenaLen + len) cap *= 2;
-      const na = new Uint8Array(Math.min(cap, Math.max(this.maxKeyBytes, this.arenaLen + len)));
+      const na = new Uint8Array(Math.max(this.arenaLen + len, Math.min(cap, this.maxKeyBytes)));
       na.set(this.arena.subarray(0, this.arenaLen));
       this.arena = na;
       this.arenaView = new DataView(na.buffer);
@@ -137,7 +137,12 @@ export class ByteKeyTable<T> {
       this.nextEntry = ne;
     }
     const off = this.arenaLen;
-    this.arena.set(new Uint8Array(v.buffer, v.byteOffset + a, len), off);
+    // Keys are short: copying words beats creating a view for set().
+    const av = this.arenaView;
+    let j = a;
+    let o = off;
+    for (; j + 4 <= end; j += 4, o += 4) av.setInt32(o, v.getInt32(j, true), true);
+    for (; j < end; j++, o++) av.setUint8(o, v.getUint8(j));
     this.arenaLen += len;
     this.tags[e] = tag;
     this.entryOff[e] = off;

@@ -30,6 +30,27 @@ export function hashBytes(v: DataView, a: number, end: number): number {
   return h ^ (h >>> 16);
 }
 
+const ENTRY = 8;
+const E_OFF = 0;
+const E_LEN = 1;
+const E_NEXT = 2;
+const E_NEXT_FP = 3;
+const E_DATA = 4;
+/** Int32 words of caller data per entry (see ByteKeyTable.data). */
+export const DATA_WORDS = 3;
+
+/**
+ * A cheap fingerprint of key bytes [a, end): its length and four words spread over it. Keys of
+ * one metric family differ in a few bytes anywhere, so this rejects most wrong predictions
+ * without touching the predicted entry (a cache miss); a match is still checked in full.
+ */
+export function fingerprint(v: DataView, a: number, end: number): number {
+  const len = end - a;
+  if (len < 4) return len;
+  const q = (len - 4) >>> 2;
+  return (len ^ v.getInt32(a + q, true) ^ Math.imul(v.getInt32(a + 2 * q, true), 0x9e3779b1) ^ Math.imul(v.getInt32(a + 3 * q, true), 0x85ebca77) ^ Math.imul(v.getInt32(end - 4, true), 0xc2b2ae3d)) | 0;
+}
+
 // Slot records: [hash, entry + 1 (0 = empty), key offset in the arena, key length]. One record
 // is one cache line fetch for a probe, where separate arrays cost one miss each.
 const SLOT = 4;
@@ -43,12 +64,11 @@ const SLOT = 4;
 export class ByteKeyTable<T> {
   private slots = new Int32Array(1024 * SLOT);
   private mask = 1023;
-  /** A small integer per entry, for the caller (the interner keeps UTF-8 validity here). */
-  tags = new Uint8Array(512);
-  // Per entry: its key's place in the arena, and the entry looked up after it last time.
-  private entryOff = new Uint32Array(512);
-  private entryLen = new Int32Array(512);
-  private nextEntry = new Int32Array(512);
+  /**
+   * Per entry, one record of ENTRY int32s: the key's arena offset and length, the entry looked
+   * up after it last time, and DATA_WORDS words for the caller. One record is one cache miss.
+   */
+  private rec = new Int32Array(512 * ENTRY);
   private arena = new Uint8Array(16_384);
   private arenaView = new DataView(this.arena.buffer);
   private arenaLen = 0;
@@ -77,19 +97,33 @@ export class ByteKeyTable<T> {
 
   /**
    * The entry looked up after `prev` last time (see `link`), if its key is bytes [a, end) of
-   * `v`; else -1. Requests list series in much the same order every time (a scrape's order),
+   * `v` (fingerprint `fp`); else -1. Requests list series in much the same order every time (a scrape's order),
    * so this finds most keys without hashing them or probing the slots at random.
    */
-  predict(prev: number, v: DataView, a: number, end: number): number {
+  predict(prev: number, fp: number, v: DataView, a: number, end: number): number {
     if (prev < 0 || prev >= this.size) return -1;
-    const e = this.nextEntry[prev]!;
-    if (e < 0 || e >= this.size || this.entryLen[e] !== end - a) return -1;
-    return this.keyEquals(this.entryOff[e]!, v, a, end) ? e : -1;
+    const rec = this.rec;
+    if (rec[prev * ENTRY + E_NEXT_FP] !== fp) return -1;
+    const e = rec[prev * ENTRY + E_NEXT]!;
+    if (e < 0 || e >= this.size || rec[e * ENTRY + E_LEN] !== end - a) return -1;
+    return this.keyEquals(rec[e * ENTRY + E_OFF]!, v, a, end) ? e : -1;
   }
 
-  /** Records that `e` was looked up right after `prev`. */
-  link(prev: number, e: number): void {
-    if (prev >= 0 && prev < this.size) this.nextEntry[prev] = e;
+  /** Records that `e` (key fingerprint `fp`) was looked up right after `prev`. */
+  link(prev: number, e: number, fp: number): void {
+    if (prev >= 0 && prev < this.size) {
+      this.rec[prev * ENTRY + E_NEXT] = e;
+      this.rec[prev * ENTRY + E_NEXT_FP] = fp;
+    }
+  }
+
+  /** Caller data word `k` (< DATA_WORDS) of entry e. */
+  data(e: number, k: number): number {
+    return this.rec[e * ENTRY + E_DATA + k]!;
+  }
+
+  setData(e: number, k: number, v: number): void {
+    this.rec[e * ENTRY + E_DATA + k] = v;
   }
 
   private keyEquals(o: number, v: DataView, a: number, end: number): boolean {
@@ -107,7 +141,7 @@ export class ByteKeyTable<T> {
   }
 
   /** Adds key bytes [a, end) of `v` (not present) with `value`; returns its index, or -1 if it can never fit. May clear the table first. */
-  insert(v: DataView, a: number, end: number, h: number, value: T, tag = 0): number {
+  insert(v: DataView, a: number, end: number, h: number, value: T): number {
     const len = end - a;
     if (len > this.maxKeyBytes) return -1;
     if (this.size >= this.maxEntries || this.arenaLen + len > this.maxKeyBytes) this.clear();
@@ -121,20 +155,10 @@ export class ByteKeyTable<T> {
       this.arenaView = new DataView(na.buffer);
     }
     const e = this.size++;
-    if (e >= this.tags.length) {
-      const n = this.tags.length * 2;
-      const t = new Uint8Array(n);
-      t.set(this.tags);
-      this.tags = t;
-      const eo = new Uint32Array(n);
-      eo.set(this.entryOff);
-      this.entryOff = eo;
-      const el = new Int32Array(n);
-      el.set(this.entryLen);
-      this.entryLen = el;
-      const ne = new Int32Array(n);
-      ne.set(this.nextEntry);
-      this.nextEntry = ne;
+    if ((e + 1) * ENTRY > this.rec.length) {
+      const r = new Int32Array(this.rec.length * 2);
+      r.set(this.rec);
+      this.rec = r;
     }
     const off = this.arenaLen;
     // Keys are short: copying words beats creating a view for set().
@@ -144,10 +168,11 @@ export class ByteKeyTable<T> {
     for (; j + 4 <= end; j += 4, o += 4) av.setInt32(o, v.getInt32(j, true), true);
     for (; j < end; j++, o++) av.setUint8(o, v.getUint8(j));
     this.arenaLen += len;
-    this.tags[e] = tag;
-    this.entryOff[e] = off;
-    this.entryLen[e] = len;
-    this.nextEntry[e] = -1;
+    const r = e * ENTRY;
+    this.rec.fill(0, r, r + ENTRY);
+    this.rec[r + E_OFF] = off;
+    this.rec[r + E_LEN] = len;
+    this.rec[r + E_NEXT] = -1;
     this.values[e] = value;
     this.place(this.slots, this.mask, h, e, off, len);
     return e;

@@ -11,6 +11,7 @@ import { runParserBench as runPromqlParserBench } from '../libs/promql/parser/pa
 import { runHeadBench, runBlockBytesBench, runBlockSelectBench } from '../libs/tsdb/bench/tsdb.bench.ts';
 import { runPromqlBench } from '../libs/promql/bench/promql.bench.ts';
 import { runIngestBench } from '../services/distributor/ingest.bench.ts';
+import { runDecodeBench as runRemoteWriteBench } from '../libs/remotewrite/decode.bench.ts';
 
 interface Row {
   name: string;
@@ -28,6 +29,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['xor chunks', () => runXorBench()],
   ['wal', () => runWalBench({ seconds: quick ? 1 : 3 })],
   ['exposition parser', () => runParserBench()],
+  ['remote-write decode', () => runRemoteWriteBench(quick ? { series: 20_000 } : {})],
   ['promql (vs prometheus)', () => runPromqlBench(quick ? { series: 2_000 } : {})],
   ['promql parser', () => runPromqlParserBench()],
   ['remote-write ingest (vs prometheus)', () => runIngestBench(quick ? { series: 20_000, rounds: 3 } : {})],

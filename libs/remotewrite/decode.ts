@@ -5,7 +5,7 @@
 
 import { Labels, compareStrings } from '../model/index.ts';
 import { ProtoDecodeError, RemoteWriteErrorCode } from './errors.ts';
-import { ByteKeyTable, hashBytes } from './intern.ts';
+import { ByteKeyTable, fingerprint, hashBytes } from './intern.ts';
 
 /** Per-series facts a distributor validates on (bits of `seriesFlags`). */
 export const SeriesFlag = {
@@ -205,7 +205,7 @@ export class DecodedWriteRequest {
     return this.exemplarLabels.slice(this.exemplarLabelStart[x], this.exemplarLabelStart[x + 1]);
   }
 
-  /** Histogram h as a plain object (allocates). */
+  /** Histogram h as a plain object (allocates; JS arrays may quiet signaling NaNs, the typed pools keep every bit). */
   histogram(h: number): DecodedHistogram {
     const f = this.histFlags[h]!;
     const part = (p: HistogramPart, a: Float64Array): number[] => Array.from(a.subarray(this.partStart(h, p), this.partStart(h + 1, p)));
@@ -580,6 +580,8 @@ export class WriteRequestDecoder {
   private readonly seriesCache: ByteKeyTable<SeriesLabels>;
   private readonly strings: ByteKeyTable<string>;
   private readonly cacheSeries: boolean;
+  /** Cache entry of the series decoded last (for ByteKeyTable.predict), or -1. */
+  private lastSeries = -1;
   private dv: DataView = new DataView(new ArrayBuffer(8));
   // Results of label(): no object per label.
   private labelName = '';
@@ -731,25 +733,54 @@ export class WriteRequestDecoder {
     r.sampleStart[s + 1] = k;
     r.exemplarStart[s + 1] = r.exemplarCount;
     r.histogramStart[s + 1] = r.histogramCount;
-    let e: SeriesLabels;
-    if (labFirst < 0) e = EMPTY_SERIES;
-    else if (contiguous && this.cacheSeries) e = this.cachedLabels(buf, labFirst, labEnd);
-    else e = this.parseLabels(buf, contiguous ? labFirst : start, contiguous ? labEnd : end);
-    r.seriesLabels[s] = e;
-    r.seriesHashHi[s] = e.hashHi;
-    r.seriesHashLo[s] = e.hashLo;
-    r.seriesFlags[s] = e.flags | inexact;
+    r.seriesFlags[s] = inexact;
+    if (labFirst < 0) this.setSeriesLabels(s, EMPTY_SERIES);
+    else if (contiguous && this.cacheSeries) this.cachedLabels(buf, labFirst, labEnd, s);
+    else this.setSeriesLabels(s, this.parseLabels(buf, contiguous ? labFirst : start, contiguous ? labEnd : end));
     r.seriesCount = s + 1;
   }
 
-  private cachedLabels(buf: Uint8Array, a: number, b: number): SeriesLabels {
-    const h = hashBytes(buf, a, b);
+  /**
+   * Series s's labels from the cache (hash and flags from the entry's record, so the
+   * SeriesLabels object itself is not touched: one cache miss less per series).
+   */
+  private cachedLabels(buf: Uint8Array, a: number, b: number, s: number): void {
     const t = this.seriesCache;
-    const i = t.find(buf, a, b, h);
-    if (i >= 0) return t.values[i]!;
-    const e = this.parseLabels(buf, a, b);
-    t.insert(buf, a, b, h, e);
-    return e;
+    const r = this.req;
+    const prev = this.lastSeries;
+    const fp = fingerprint(this.dv, a, b);
+    let i = t.predict(prev, fp, this.dv, a, b);
+    if (i < 0) {
+      const h = hashBytes(this.dv, a, b);
+      i = t.find(this.dv, a, b, h);
+      if (i < 0) {
+        const e = this.parseLabels(buf, a, b);
+        i = t.insert(this.dv, a, b, h, e);
+        t.link(prev, i, fp);
+        this.lastSeries = i;
+        if (i >= 0) {
+          t.setData(i, 0, e.hashHi);
+          t.setData(i, 1, e.hashLo);
+          t.setData(i, 2, e.flags);
+        }
+        this.setSeriesLabels(s, e);
+        return;
+      }
+    }
+    t.link(prev, i, fp);
+    this.lastSeries = i;
+    r.seriesLabels[s] = t.values[i]!;
+    r.seriesHashHi[s] = t.data(i, 0);
+    r.seriesHashLo[s] = t.data(i, 1);
+    r.seriesFlags[s] |= t.data(i, 2);
+  }
+
+  private setSeriesLabels(s: number, e: SeriesLabels): void {
+    const r = this.req;
+    r.seriesLabels[s] = e;
+    r.seriesHashHi[s] = e.hashHi;
+    r.seriesHashLo[s] = e.hashLo;
+    r.seriesFlags[s] |= e.flags;
   }
 
   /** Builds a SeriesLabels from the `labels` fields in buf[a:b] (other TimeSeries fields are skipped). */
@@ -808,15 +839,16 @@ export class WriteRequestDecoder {
       utf8Invalid = false;
       return '';
     }
-    const h = hashBytes(buf, a, b);
+    const h = hashBytes(this.dv, a, b);
     const t = this.strings;
-    const i = t.find(buf, a, b, h);
+    const i = t.find(this.dv, a, b, h);
     if (i >= 0) {
-      utf8Invalid = t.tags[i] === 1;
+      utf8Invalid = t.data(i, 0) === 1;
       return t.values[i]!;
     }
     const s = decodeString(buf, a, b);
-    t.insert(buf, a, b, h, s, utf8Invalid ? 1 : 0);
+    const e = t.insert(this.dv, a, b, h, s);
+    if (e >= 0) t.setData(e, 0, utf8Invalid ? 1 : 0);
     return s;
   }
 

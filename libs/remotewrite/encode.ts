@@ -21,7 +21,10 @@ export interface BucketSpanInput {
   readonly length: number;
 }
 
-/** A native histogram; the shape of DecodedHistogram, with the repeated parts optional. */
+/**
+ * A native histogram; the shape of DecodedHistogram, with the repeated parts optional. For
+ * bit-exact NaN payloads in the counts pass Float64Arrays: V8 quiets signaling NaNs in JS arrays.
+ */
 export interface HistogramInput {
   readonly count: number;
   /** Write count_float rather than count_int (float histograms). */
@@ -32,14 +35,14 @@ export interface HistogramInput {
   readonly schema: number;
   readonly zeroThreshold: number;
   readonly negativeSpans?: readonly BucketSpanInput[];
-  readonly negativeDeltas?: readonly number[];
-  readonly negativeCounts?: readonly number[];
+  readonly negativeDeltas?: ArrayLike<number>;
+  readonly negativeCounts?: ArrayLike<number>;
   readonly positiveSpans?: readonly BucketSpanInput[];
-  readonly positiveDeltas?: readonly number[];
-  readonly positiveCounts?: readonly number[];
+  readonly positiveDeltas?: ArrayLike<number>;
+  readonly positiveCounts?: ArrayLike<number>;
   readonly resetHint?: number;
   readonly timestamp: number;
-  readonly customValues?: readonly number[];
+  readonly customValues?: ArrayLike<number>;
 }
 
 export interface TimeSeriesInput {
@@ -225,7 +228,7 @@ export class WriteRequestEncoder {
       this.tag(0x82);
       this.tag(0x01);
       this.uvarint(h.customValues.length * 8);
-      for (const v of h.customValues) this.double(v);
+      for (let i = 0; i < h.customValues.length; i++) this.double(h.customValues[i]!);
     }
     this.end(m);
   }
@@ -245,10 +248,11 @@ export class WriteRequestEncoder {
     }
   }
 
-  private packedSint64(tag: number, vs: readonly number[] | undefined): void {
+  private packedSint64(tag: number, vs: ArrayLike<number> | undefined): void {
     if (vs === undefined || vs.length === 0) return;
     const m = this.begin(tag);
-    for (const d of vs) {
+    for (let i = 0; i < vs.length; i++) {
+      const d = vs[i]!;
       checkInt64(d, 'histogram delta');
       const hi = Math.floor(d / TWO32);
       const lo = d - hi * TWO32;
@@ -259,11 +263,11 @@ export class WriteRequestEncoder {
     this.end(m);
   }
 
-  private packedDoubles(tag: number, vs: readonly number[] | undefined): void {
+  private packedDoubles(tag: number, vs: ArrayLike<number> | undefined): void {
     if (vs === undefined || vs.length === 0) return;
     this.tag(tag);
     this.uvarint(vs.length * 8);
-    for (const v of vs) this.double(v);
+    for (let i = 0; i < vs.length; i++) this.double(vs[i]!);
   }
 
   private labels(tag: number, labels: Labels | readonly string[]): void {
@@ -396,7 +400,8 @@ export class WriteRequestEncoder {
 
 /** The `labels` fields of a TimeSeries, encoded once per series for sampleSeries / TimeSeriesInput. */
 export function encodeLabels(labels: Labels | readonly string[]): Uint8Array {
-  const e = new WriteRequestEncoder();
+  const e = (labelsEncoder ??= new WriteRequestEncoder());
+  e.reset();
   e.timeSeries({ labels });
   // The series message is tag (1 byte), length, then the label fields: strip the first two.
   const b = e.view();
@@ -404,6 +409,8 @@ export function encodeLabels(labels: Labels | readonly string[]): Uint8Array {
   while (b[p]! >= 0x80) p++;
   return b.slice(p + 1);
 }
+
+let labelsEncoder: WriteRequestEncoder | undefined;
 
 /** Encodes a whole WriteRequest (uncompressed protobuf). */
 export function encodeWriteRequest(req: WriteRequestInput): Uint8Array {

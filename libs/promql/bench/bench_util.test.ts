@@ -1,116 +1,13 @@
-// Tests of the PromQL bench's own machinery: snappy blocks, WriteRequest encoding, the dataset's
-// invariants and the result cross-check (the bench's verdict depends on all four).
+// Tests of the PromQL bench's own machinery: the dataset's invariants and the result cross-check
+// (the bench's verdict depends on both; its remote-write encoding is libs/remotewrite's, tested there).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
 import { Labels } from '../../model/index.ts';
 import type { Value } from '../engine/index.ts';
 import { BUCKETS, Dataset, SCRAPE_INTERVAL } from './dataset.ts';
 import { assertSameResult } from './promql.bench.ts';
 import type { PromQueryResult } from './prometheus.ts';
-import { ProtoWriter, encodeLabels, writeTimeSeries } from './remote_write.ts';
-import { snappyEncode } from './snappy.ts';
-
-function uvarint(b: Uint8Array, pos: { i: number }): number {
-  let x = 0;
-  let mul = 1;
-  for (;;) {
-    const c = b[pos.i++]!;
-    x += (c & 0x7f) * mul;
-    if (c < 0x80) return x;
-    mul *= 128;
-  }
-}
-
-/** A snappy block decoder for literals and copies (per the format description). */
-function snappyDecode(b: Uint8Array): Uint8Array {
-  const pos = { i: 0 };
-  const out = new Uint8Array(uvarint(b, pos));
-  let o = 0;
-  while (pos.i < b.length) {
-    const tag = b[pos.i++]!;
-    assert.equal(tag & 3, 0, 'only literals expected');
-    let len = tag >> 2;
-    if (len >= 60) {
-      const extra = len - 59;
-      len = 0;
-      for (let k = 0; k < extra; k++) len |= b[pos.i++]! << (8 * k);
-    }
-    len += 1;
-    out.set(b.subarray(pos.i, pos.i + len), o);
-    pos.i += len;
-    o += len;
-  }
-  assert.equal(o, out.length);
-  return out;
-}
-
-test('snappy blocks decode to their input', () => {
-  fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 200_000 }), (data) => {
-      assert.deepEqual(snappyDecode(snappyEncode(data)), data);
-    }),
-    { numRuns: 30 },
-  );
-  for (const n of [0, 1, 60, 61, 256, 257, 65_536, 65_537]) {
-    const d = Uint8Array.from({ length: n }, (_, i) => i * 31);
-    assert.deepEqual(snappyDecode(snappyEncode(d)), d);
-  }
-});
-
-/** Decodes a WriteRequest into [labels record, t, v][]. */
-function decodeWriteRequest(b: Uint8Array): [Record<string, string>, number, number][] {
-  const out: [Record<string, string>, number, number][] = [];
-  const dec = new TextDecoder();
-  const pos = { i: 0 };
-  while (pos.i < b.length) {
-    assert.equal(uvarint(b, pos), (1 << 3) | 2);
-    const end = uvarint(b, pos) + pos.i;
-    const labels: Record<string, string> = {};
-    let t = NaN;
-    let v = NaN;
-    while (pos.i < end) {
-      const key = uvarint(b, pos);
-      const fend = uvarint(b, pos) + pos.i;
-      if (key === ((1 << 3) | 2)) {
-        assert.equal(uvarint(b, pos), (1 << 3) | 2);
-        const name = dec.decode(b.subarray(pos.i + 1, pos.i + 1 + b[pos.i]!));
-        pos.i += 1 + b[pos.i]!;
-        assert.equal(uvarint(b, pos), (2 << 3) | 2);
-        const value = dec.decode(b.subarray(pos.i + 1, pos.i + 1 + b[pos.i]!));
-        pos.i += 1 + b[pos.i]!;
-        labels[name] = value;
-      } else {
-        assert.equal(key, (2 << 3) | 2);
-        assert.equal(b[pos.i++], (1 << 3) | 1);
-        v = new DataView(b.buffer, b.byteOffset + pos.i, 8).getFloat64(0, true);
-        pos.i += 8;
-        assert.equal(b[pos.i++], 2 << 3);
-        t = uvarint(b, pos);
-      }
-      assert.equal(pos.i, fend);
-    }
-    out.push([labels, t, v]);
-  }
-  return out;
-}
-
-test('WriteRequest encoding carries labels, timestamps and exact doubles', () => {
-  const w = new ProtoWriter();
-  const a = Labels.fromStrings('__name__', 'x', 'job', 'job-1', 'instance', 'host-1:9100');
-  const b = Labels.fromStrings('__name__', 'h_bucket', 'le', '+Inf', 'ünï', 'côdé');
-  writeTimeSeries(w, encodeLabels(a), 1_717_000_000_123, 0.1 + 0.2);
-  writeTimeSeries(w, encodeLabels(b), 5, -0);
-  for (let i = 0; i < 3000; i++) writeTimeSeries(w, encodeLabels(a), i, i / 3); // grows the buffer
-  const got = decodeWriteRequest(w.finish());
-  assert.deepEqual(got[0], [a.toRecord(), 1_717_000_000_123, 0.1 + 0.2]);
-  assert.deepEqual(got[1], [b.toRecord(), 5, -0]);
-  assert.equal(got.length, 3002);
-  assert.deepEqual(got[3001], [a.toRecord(), 2999, 2999 / 3]);
-  w.reset();
-  assert.equal(w.finish().length, 0);
-});
 
 test('dataset: cumulative buckets, +Inf equals count, no sample on a 15s boundary', () => {
   const ds = new Dataset({ series: 500, rounds: 30, now: 1_717_000_000_000 });

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { snappyEncode } from './snappy.ts';
+import { snappyEncode } from '../../remotewrite/index.ts';
 
 export interface PromSample {
   metric: Record<string, string>;

@@ -8,11 +8,11 @@ import { pathToFileURL } from 'node:url';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import type { Labels } from '../../model/index.ts';
 import { Head } from '../../tsdb/index.ts';
+import { WriteRequestEncoder, encodeLabels } from '../../remotewrite/index.ts';
 import { Engine, type Value } from '../engine/index.ts';
 import { parseExpr } from '../parser/index.ts';
 import { Dataset, SCRAPE_INTERVAL } from './dataset.ts';
 import { Prometheus, type PromQueryResult } from './prometheus.ts';
-import { ProtoWriter, encodeLabels, writeTimeSeries } from './remote_write.ts';
 
 export interface BenchResult {
   name: string;
@@ -107,7 +107,7 @@ async function load(ds: Dataset, head: Head, prom: Prometheus | undefined): Prom
   const n = ds.numSeries;
   const refs = new Array<number>(n).fill(0);
   const encoded = prom ? ds.labels.map(encodeLabels) : [];
-  const writers = Array.from({ length: Math.ceil(n / RW_BATCH) }, () => new ProtoWriter());
+  const writers = Array.from({ length: Math.ceil(n / RW_BATCH) }, () => new WriteRequestEncoder());
   for (const [round, values] of ds.roundValues()) {
     const rt = ds.roundTime(round);
     const app = head.appender();
@@ -119,7 +119,7 @@ async function load(ds: Dataset, head: Head, prom: Prometheus | undefined): Prom
       await Promise.all(
         writers.map((w, b) => {
           w.reset();
-          for (let i = b * RW_BATCH; i < Math.min(n, (b + 1) * RW_BATCH); i++) writeTimeSeries(w, encoded[i]!, rt - ds.offsets[i]!, values[i]!);
+          for (let i = b * RW_BATCH; i < Math.min(n, (b + 1) * RW_BATCH); i++) w.sampleSeries(encoded[i]!, rt - ds.offsets[i]!, values[i]!);
           return prom.remoteWrite(w.finish());
         }),
       );

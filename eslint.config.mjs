@@ -10,6 +10,8 @@ const ENTRY_POINTS = [
   'libs/promql/parser/index.ts',
   'libs/promql/engine/index.ts',
   'libs/promql/promqltest/index.ts',
+  // Synthetic node_exporter-like series shared by benchmarks.
+  'libs/tsdb/bench/nodegen.ts',
 ];
 
 export default tseslint.config(

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { encodeWriteRequest, snappyEncode } from '../../libs/remotewrite/index.ts';
+import { nextValue, nodeSeries, rng, type GeneratedSeries } from '../../libs/tsdb/bench/nodegen.ts';
 import { startStrata } from '../../test/harness.ts';
 import { hasPrometheus, startPrometheus } from '../../test/prometheus.ts';
 
@@ -25,42 +26,25 @@ interface Row {
 }
 
 const BATCH = 2_000;
-const HOSTS = 241;
 const INTERVAL = 15_000;
 
-/** node_exporter-like label sets: per host, 144 metric names with a few label variants each. */
-function seriesLabels(n: number): string[][] {
-  const perHost = Math.ceil(n / HOSTS);
-  const out: string[][] = [];
-  const dims = ['cpu', 'device', 'mode', 'mountpoint', 'collector'];
-  for (let h = 0; h < HOSTS && out.length < n; h++) {
-    for (let i = 0; i < perHost && out.length < n; i++) {
-      const m = i % 144;
-      const dim = dims[m % dims.length]!;
-      out.push(['__name__', `node_metric_${m}_total`, dim, `${dim}${Math.floor(i / 144)}`, 'instance', `host-${h}.example.org:9100`, 'job', 'node']);
-    }
-  }
-  for (const l of out) {
-    // Labels sorted by name, as the remote-write spec requires.
-    const pairs: [string, string][] = [];
-    for (let i = 0; i < l.length; i += 2) pairs.push([l[i]!, l[i + 1]!]);
-    pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    l.length = 0;
-    for (const [k, v] of pairs) l.push(k, v);
-  }
-  return out;
-}
-
-function bodies(labels: string[][], rounds: number, end: number): Uint8Array[][] {
+/** Pre-encoded request bodies, round by round: each round one sample per series. */
+function bodies(series: readonly GeneratedSeries[], rounds: number, end: number): Uint8Array[][] {
+  const r = rng(42);
+  const values = series.map(() => r() * 1000);
   const out: Uint8Array[][] = [];
-  for (let r = 0; r < rounds; r++) {
-    const t = end - (rounds - 1 - r) * INTERVAL;
-    const round: Uint8Array[] = [];
-    for (let b = 0; b < labels.length; b += BATCH) {
-      const timeseries = labels.slice(b, b + BATCH).map((l, i) => ({ labels: l, samples: [{ value: (r * 7 + i) % 1000 + r * 0.5, timestamp: t }] }));
-      round.push(snappyEncode(encodeWriteRequest({ timeseries })));
+  for (let round = 0; round < rounds; round++) {
+    const t = end - (rounds - 1 - round) * INTERVAL;
+    const reqs: Uint8Array[] = [];
+    for (let b = 0; b < series.length; b += BATCH) {
+      const timeseries = [];
+      for (let i = b; i < Math.min(series.length, b + BATCH); i++) {
+        values[i] = nextValue(series[i]!.kind, values[i]!, r);
+        timeseries.push({ labels: series[i]!.labels, samples: [{ value: values[i]!, timestamp: t }] });
+      }
+      reqs.push(snappyEncode(encodeWriteRequest({ timeseries })));
     }
-    out.push(round);
+    out.push(reqs);
   }
   return out;
 }
@@ -109,10 +93,10 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Row
   const n = opts.series ?? 100_000;
   const rounds = opts.rounds ?? 10;
   const concurrency = opts.concurrency ?? 8;
-  const labels = seriesLabels(n);
+  const series = nodeSeries(n);
   const end = Math.floor(Date.now() / INTERVAL) * INTERVAL;
   // The first round creates the series (warm-up); the timed rounds append to existing series.
-  const all = bodies(labels, rounds + 1, end);
+  const all = bodies(series, rounds + 1, end);
   const warm = all.slice(0, 1);
   const timed = all.slice(1);
   const samples = n * rounds;

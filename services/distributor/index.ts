@@ -4,3 +4,5 @@ export type { IngesterPusher, PushResponse } from './distributor.ts';
 export { distributorConfigSchema } from './config.ts';
 export type { DistributorConfig } from './config.ts';
 export { registerPushRoutes } from './http.ts';
+export { ReplicationError, pushToReplicas, seriesToken } from './replication.ts';
+export type { IngesterPool, RemoteIngester } from './replication.ts';

@@ -149,3 +149,21 @@ test('a series limiter rejects new series only, and its rejections are counted',
   assert.equal(head.stats.rejected.per_user_series_limit, 1);
   assert.equal(head.stats.samplesAppended, 2);
 });
+
+test('reads between appends share the open chunk snapshot; an append makes a new one', async () => {
+  const head = new Head({ chunkRange: 2 * HOUR });
+  const a = head.appender();
+  a.append(0, lbl('__name__', 'x'), 1000, 1);
+  await a.commit();
+  const s = head.getByLabels(lbl('__name__', 'x'))!;
+  const first = s.chunks(0, 10_000)[0]!;
+  assert.equal(s.chunks(0, 10_000)[0], first, 'same snapshot while nothing was appended');
+  const b = head.appender();
+  b.append(0, lbl('__name__', 'x'), 2000, 2);
+  await b.commit();
+  const second = s.chunks(0, 10_000)[0]!;
+  assert.notEqual(second, first);
+  assert.equal(first.chunk.numSamples(), 1, 'the old snapshot still holds what it held');
+  assert.equal(second.chunk.numSamples(), 2);
+  assert.equal(second.maxTime, 2000);
+});

@@ -23,6 +23,9 @@ export class MemSeries {
   private openMaxT = 0;
   private openSamples = 0;
   private nextAt = Infinity;
+  // The open chunk as of the last read, reused by reads until the next append (dashboards read
+  // far more often than a series is scraped); dropped by the append that makes it stale.
+  private openSnapshot: HeadChunk | undefined;
 
   /** Newest committed sample; -Infinity when none. */
   lastT = -Infinity;
@@ -55,6 +58,7 @@ export class MemSeries {
       if (t >= this.nextAt || this.openSamples >= 2 * this.samplesPerChunk) this.cut(t);
     }
     this.app!.append(t, v);
+    this.openSnapshot = undefined;
     this.openMaxT = t;
     this.openSamples++;
     this.lastT = t;
@@ -90,12 +94,13 @@ export class MemSeries {
 
   /**
    * Chunks overlapping [mint, maxt], oldest first. The open chunk is copied so that readers
-   * see a consistent snapshot while appends continue.
+   * see a consistent snapshot while appends continue; reads between two appends share one copy.
    */
   chunks(mint: number, maxt: number, out: HeadChunk[] = []): HeadChunk[] {
     for (const c of this.closed) if (c.maxTime >= mint && c.minTime <= maxt) out.push(c);
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
-      out.push({ chunk: new XORChunk(this.open.bytes().slice()), minTime: this.openMinT, maxTime: this.openMaxT });
+      this.openSnapshot ??= { chunk: new XORChunk(this.open.bytes().slice()), minTime: this.openMinT, maxTime: this.openMaxT };
+      out.push(this.openSnapshot);
     }
     return out;
   }
@@ -112,6 +117,7 @@ export class MemSeries {
     }
     if (this.open !== undefined && this.openMaxT < mint) {
       this.open = undefined;
+      this.openSnapshot = undefined;
       this.app = undefined;
       this.nextAt = Infinity;
       n++;

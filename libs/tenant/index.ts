@@ -3,7 +3,7 @@
 // overrides object hands out limits.
 export {
   MAX_TENANT_ID_LENGTH, NO_AUTH_TENANT, ORG_ID_HEADER, TenantError, TenantErrorCode,
-  validateTenantId, tenantIdsFromOrgId, singleTenantFromOrgId,
+  validateTenantId, tenantIdsFromOrgId, singleTenantFromOrgId, tenantOfRequest,
 } from './tenant_id.ts';
 export { limitsConfigSchema } from './limits.ts';
 export type { Limits } from './limits.ts';

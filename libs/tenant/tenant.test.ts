@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { validateConfig } from '../services/index.ts';
 import {
   Overrides, RateLimiter, RuntimeConfigLoader, TenantError, limitsConfigSchema, parseRuntimeConfig,
-  singleTenantFromOrgId, tenantIdsFromOrgId, validateTenantId,
+  singleTenantFromOrgId, tenantIdsFromOrgId, tenantOfRequest, validateTenantId,
 } from './index.ts';
 
 const defaults = validateConfig(limitsConfigSchema, {});
@@ -66,6 +66,15 @@ describe('tenant ids', () => {
     assert.equal(errorOf(() => tenantIdsFromOrgId('a||b')).message, 'no org id');
     assert.equal(singleTenantFromOrgId('team-1'), 'team-1');
     assert.equal(errorOf(() => singleTenantFromOrgId('a|b')).message, 'multiple org IDs present');
+  });
+
+  it('resolves a request\'s tenant: anonymous with multi-tenancy off, else exactly one id', () => {
+    assert.equal(tenantOfRequest('../x', false), 'anonymous');
+    assert.equal(tenantOfRequest(undefined, false), 'anonymous');
+    assert.equal(tenantOfRequest('team', true), 'team');
+    assert.equal(tenantOfRequest(['team', 'team'], true), 'team', 'a repeated header naming one tenant');
+    assert.equal(errorOf(() => tenantOfRequest(['a', 'b'], true)).message, 'multiple org IDs present');
+    assert.equal(errorOf(() => tenantOfRequest(undefined, true)).status, 401);
   });
 });
 

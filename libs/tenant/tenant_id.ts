@@ -72,3 +72,14 @@ export function singleTenantFromOrgId(value: string | undefined): string {
   }
   return ids[0]!;
 }
+
+/**
+ * The tenant of a request from its X-Scope-OrgID values (an HTTP header may repeat, gRPC
+ * metadata may hold several): with multi-tenancy off always NO_AUTH_TENANT, else exactly one
+ * valid tenant id or a TenantError.
+ */
+export function tenantOfRequest(orgId: string | readonly string[] | undefined, multitenancy: boolean): string {
+  if (!multitenancy) return NO_AUTH_TENANT;
+  const value = typeof orgId === 'string' || orgId === undefined ? orgId : orgId.join(FEDERATION_SEPARATOR);
+  return singleTenantFromOrgId(value);
+}

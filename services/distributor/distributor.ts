@@ -3,13 +3,13 @@
 // ingesters. The good part of a request is always stored; what was refused is counted by reason
 // and named in a 400 response.
 import { Counter, type Registry } from 'prom-client';
-import { LabelsDiscardReason, validateLabelsDetailed } from '../../libs/model/index.ts';
+import { LabelsDiscardReason, formatLabels, validateLabelsDetailed } from '../../libs/model/index.ts';
 import {
   RemoteWriteError, RemoteWriteErrorCategory, SeriesFlag, WriteRequestDecoder, snappyDecode, type DecodedWriteRequest,
 } from '../../libs/remotewrite/index.ts';
 import type { Limits, Overrides } from '../../libs/tenant/index.ts';
 import { RateLimiter } from '../../libs/tenant/index.ts';
-import type { PushResult } from '../ingester/index.ts';
+import { MAX_REPORTED, type PushResult } from '../ingester/index.ts';
 import type { DistributorConfig } from './config.ts';
 
 /** Where the distributor sends a tenant's valid series: the ingesters (a local one so far). */
@@ -24,8 +24,6 @@ export interface PushResponse {
   /** Plain text; empty on success. */
   body: string;
 }
-
-const MAX_REPORTED = 10;
 
 /** Decoders keep per-decoder caches and one result each: one per request in flight. */
 class DecoderPool {
@@ -132,7 +130,7 @@ export class Distributor {
     if ((req.seriesFlags[i]! & SeriesFlag.InvalidUTF8) !== 0) {
       return {
         reason: LabelsDiscardReason.InvalidLabelValue,
-        message: `received a series with a label name or value that is not valid UTF-8, series: '${flat.join(',').slice(0, 200)}' (err-mimir-label-value-invalid)`,
+        message: `received a series with a label name or value that is not valid UTF-8, series: '${formatLabels(flat).slice(0, 200)}' (err-mimir-label-value-invalid)`,
       };
     }
     return validateLabelsDetailed(flat, {

@@ -2,7 +2,7 @@
 // from X-Scope-OrgID (or is "anonymous" with multi-tenancy off); bodies are read as raw bytes
 // up to the size limit (413 above it).
 import type { FastifyInstance } from 'fastify';
-import { NO_AUTH_TENANT, ORG_ID_HEADER, TenantError, singleTenantFromOrgId } from '../../libs/tenant/index.ts';
+import { ORG_ID_HEADER, TenantError, tenantOfRequest } from '../../libs/tenant/index.ts';
 import type { Distributor } from './distributor.ts';
 
 export const PUSH_PATHS = ['/api/v1/push', '/api/v1/write'] as const;
@@ -18,15 +18,12 @@ export function registerPushRoutes(
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, cb) => cb(null, body));
     for (const url of PUSH_PATHS) {
       scope.post(url, async (req, reply) => {
-        let tenant = NO_AUTH_TENANT;
-        if (opts.multitenancy) {
-          try {
-            const h = req.headers[ORG_ID_HEADER];
-            tenant = singleTenantFromOrgId(Array.isArray(h) ? h.join('|') : h);
-          } catch (err) {
-            if (!(err instanceof TenantError)) throw err;
-            return reply.code(err.status).type('text/plain; charset=utf-8').send(err.message);
-          }
+        let tenant: string;
+        try {
+          tenant = tenantOfRequest(req.headers[ORG_ID_HEADER], opts.multitenancy);
+        } catch (err) {
+          if (!(err instanceof TenantError)) throw err;
+          return reply.code(err.status).type('text/plain; charset=utf-8').send(err.message);
         }
         const body = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
         const res = await distributor.push(tenant, body);

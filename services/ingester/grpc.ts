@@ -3,7 +3,7 @@
 // bytes, the ingester decodes them with the same hand-written decoder as the HTTP receiver.
 import { GrpcStatusError, grpc, toServiceError } from '../../libs/server/index.ts';
 import { RemoteWriteError, WriteRequestDecoder } from '../../libs/remotewrite/index.ts';
-import { ORG_ID_HEADER, TenantError, singleTenantFromOrgId } from '../../libs/tenant/index.ts';
+import { ORG_ID_HEADER, TenantError, tenantOfRequest } from '../../libs/tenant/index.ts';
 import { decodePushResponse, encodePushResponse } from './grpc_codec.ts';
 import type { Ingester, PushResult } from './ingester.ts';
 
@@ -28,7 +28,8 @@ export function ingesterGrpcService(ingester: Ingester): grpc.UntypedServiceImpl
     Push: (call: grpc.ServerUnaryCall<Buffer, PushResult>, cb: grpc.sendUnaryData<PushResult>) => {
       let tenant: string;
       try {
-        tenant = singleTenantFromOrgId(call.metadata.get(ORG_ID_HEADER).map(String).join('|') || undefined);
+        const values = call.metadata.get(ORG_ID_HEADER).map(String);
+        tenant = tenantOfRequest(values.length > 0 ? values : undefined, true);
       } catch (err) {
         const code = err instanceof TenantError && err.status === 401 ? grpc.status.UNAUTHENTICATED : grpc.status.INVALID_ARGUMENT;
         cb(toServiceError(new GrpcStatusError(code, (err as Error).message)));

@@ -12,7 +12,7 @@ import { nopLogger } from '../../libs/log/index.ts';
 import type { BuildInfo } from '../../libs/server/index.ts';
 import type { Queryable, Querier, SelectHints, SeriesSet } from '../../libs/storage/index.ts';
 import { mergeSeriesSets } from '../../libs/storage/index.ts';
-import { NO_AUTH_TENANT, ORG_ID_HEADER, TenantError, singleTenantFromOrgId } from '../../libs/tenant/index.ts';
+import { NO_AUTH_TENANT, ORG_ID_HEADER, TenantError, tenantOfRequest } from '../../libs/tenant/index.ts';
 import { ApiError, ErrorType, classifyError, messageOf, statusCodeFor } from './errors.ts';
 import { errorJSON, jsonString, jsonValue, labelsListJSON, successJSON, valueJSON } from './json.ts';
 import {
@@ -280,16 +280,13 @@ export class QuerierAPI {
   };
 
   async #serve(handler: Handler, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    let tenant = DEFAULT_TENANT;
-    if (this.#multitenancy) {
-      try {
-        const h = req.headers[ORG_ID_HEADER];
-        tenant = singleTenantFromOrgId(Array.isArray(h) ? h.join('|') : h);
-      } catch (err) {
-        if (!(err instanceof TenantError)) throw err;
-        await reply.code(err.status).type('application/json').send(errorJSON(ErrorType.BadData, err.message));
-        return;
-      }
+    let tenant: string;
+    try {
+      tenant = tenantOfRequest(req.headers[ORG_ID_HEADER], this.#multitenancy);
+    } catch (err) {
+      if (!(err instanceof TenantError)) throw err;
+      await reply.code(err.status).type('application/json').send(errorJSON(ErrorType.BadData, err.message));
+      return;
     }
     const ac = new AbortController();
     // A client that goes away cancels its query (`canceled`, like Prometheus' request context).

@@ -5,6 +5,7 @@
 
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rng } from '../tsdb/bench/nodegen.ts';
 import { WriteRequestDecoder, WriteRequestEncoder, encodeLabels, snappyDecode, snappyEncode } from './index.ts';
 
 export interface BenchResult {
@@ -15,16 +16,6 @@ export interface BenchResult {
 
 const SERIES = 100_000;
 const PER_REQUEST = 2_000;
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CPU_MODES = ['idle', 'iowait', 'irq', 'nice', 'softirq', 'steal', 'system', 'user'];
 const NET = ['receive_bytes', 'receive_packets', 'receive_errs', 'receive_drop', 'transmit_bytes', 'transmit_packets', 'transmit_errs', 'transmit_drop'];

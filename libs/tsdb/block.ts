@@ -4,7 +4,7 @@
 
 import { mkdir, rename, rm, open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareLabels, compareStrings, type Labels, type Matcher } from '../model/index.ts';
+import { compareLabels, compareStrings, type FloatHistogram, type Histogram, type Labels, type Matcher } from '../model/index.ts';
 import {
   EMPTY_SERIES_SET, ListSeriesSet, ValueType, collectSamples, type Querier, type Queryable, type SampleIterator, type SelectHints,
   type Series, type SeriesSet,
@@ -313,6 +313,14 @@ class DeletedIntervalsIterator implements SampleIterator {
 
   atF(): number {
     return this.it.atF();
+  }
+
+  atH(h?: Histogram): Histogram {
+    return this.it.atH(h);
+  }
+
+  atFH(fh?: FloatHistogram): FloatHistogram {
+    return this.it.atFH(fh);
   }
 
   err(): Error | undefined {

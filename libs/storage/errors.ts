@@ -7,6 +7,8 @@ export const AppendErrorCode = {
   DuplicateSampleForTimestamp: 'duplicate_sample_for_timestamp',
   TooOldSample: 'too_old_sample',
   InvalidLabels: 'invalid_labels',
+  /** A native histogram failed validation (the message says how). */
+  InvalidHistogram: 'invalid_histogram',
 } as const;
 export type AppendErrorCode = (typeof AppendErrorCode)[keyof typeof AppendErrorCode];
 
@@ -17,6 +19,7 @@ const MESSAGES: Record<AppendErrorCode, string> = {
   duplicate_sample_for_timestamp: 'duplicate sample for timestamp',
   too_old_sample: 'too old sample',
   invalid_labels: 'invalid labels',
+  invalid_histogram: 'invalid histogram',
 };
 
 export class AppendError extends Error {

@@ -107,6 +107,12 @@ export type SeriesRef = number;
  */
 export interface Appender {
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef;
+  /**
+   * Appends a native histogram: the integer histogram `h`, or with `h` undefined the float
+   * histogram `fh` (Prometheus' AppendHistogram(ref, l, t, h, fh)). The same rules as `append`,
+   * plus validation. The histogram must not change until the commit resolved.
+   */
+  appendHistogram(ref: SeriesRef, labels: Labels, t: number, h: Histogram | undefined, fh?: FloatHistogram): SeriesRef;
   commit(): Promise<void>;
   rollback(): void;
 }

@@ -209,7 +209,7 @@ export function setStale(h: Histogram, hi: number, lo: number): void {
   h.negativeSpans.length = 0;
   h.positiveBuckets.length = 0;
   h.negativeBuckets.length = 0;
-  h.customValues = undefined;
+  if (h.customValues !== undefined) h.customValues = undefined;
 }
 
 /** Copies a layout's spans and bounds into h. */
@@ -218,8 +218,9 @@ export function setLayoutOf(h: Histogram, l: Layout): void {
   h.zeroThreshold = l.zeroThreshold;
   copyInto(l.positiveSpans, h.positiveSpans);
   copyInto(l.negativeSpans, h.negativeSpans);
-  if (l.customValues === undefined) h.customValues = undefined;
-  else {
+  if (l.customValues === undefined) {
+    if (h.customValues !== undefined) h.customValues = undefined;
+  } else {
     const cv = (h.customValues ??= []);
     for (let i = 0; i < l.customValues.length; i++) cv[i] = l.customValues[i]!;
     cv.length = l.customValues.length;

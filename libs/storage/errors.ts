@@ -10,6 +10,8 @@ export const AppendErrorCode = {
   /** A new series would exceed a tenant's series limit (set by the ingester; the message names it). */
   PerUserSeriesLimit: 'per_user_series_limit',
   PerMetricSeriesLimit: 'per_metric_series_limit',
+  /** A native histogram failed validation (the message says how). */
+  InvalidHistogram: 'invalid_histogram',
 } as const;
 export type AppendErrorCode = (typeof AppendErrorCode)[keyof typeof AppendErrorCode];
 
@@ -22,6 +24,7 @@ const MESSAGES: Record<AppendErrorCode, string> = {
   invalid_labels: 'invalid labels',
   per_user_series_limit: 'per-user series limit exceeded',
   per_metric_series_limit: 'per-metric series limit exceeded',
+  invalid_histogram: 'invalid histogram',
 };
 
 export class AppendError extends Error {

@@ -4,6 +4,7 @@ export type {
   SampleIterator, Series, SeriesSet, SelectHints, QueryOptions, Querier, Queryable, SeriesRef, Appender, Appendable,
 } from './interface.ts';
 export { ListSampleIterator, ListSeries, ListSeriesSet, EMPTY_SERIES_SET, collectSamples } from './series.ts';
+export type { CollectedSamples } from './series.ts';
 export { mergeSeriesSets, MergedSeries, MergedSampleIterator } from './merge.ts';
 export {
   AppendError, AppendErrorCode, errOutOfOrderSample, errOutOfBounds, errDuplicateSampleForTimestamp, errTooOldSample,

@@ -4,7 +4,7 @@
 // Series are iterated asynchronously (they may come from a remote stream); samples are
 // iterated synchronously (a hot loop must not await per sample).
 
-import type { Labels, Matcher } from '../model/index.ts';
+import type { FloatHistogram, Histogram, Labels, Matcher } from '../model/index.ts';
 
 /** What an iterator is positioned on. `None` means exhausted (or error: check `err()`). */
 export const ValueType = {
@@ -16,9 +16,12 @@ export const ValueType = {
 export type ValueType = (typeof ValueType)[keyof typeof ValueType];
 
 /**
- * Iterates the samples of one series in increasing timestamp order.
- * Timestamps are milliseconds since the epoch; values are float64 (stale NaN bits preserved).
- * `atT`/`atF` are only valid after `next`/`seek` returned a value type other than `None`.
+ * Iterates the samples of one series in increasing timestamp order. A series may hold float
+ * samples, integer histograms and float histograms, even mixed; `next`/`seek` say which one the
+ * iterator is on. Timestamps are milliseconds since the epoch; float values are float64 (stale
+ * NaN bits preserved; a histogram's stale marker is its `sum`).
+ * `atT` is valid after `next`/`seek` returned a value type other than `None`; the value getters
+ * only for the value type they serve (they may throw otherwise).
  */
 export interface SampleIterator {
   /** Advances to the next sample. */
@@ -29,7 +32,16 @@ export interface SampleIterator {
    */
   seek(t: number): ValueType;
   atT(): number;
+  /** The value of a `Float` sample. */
   atF(): number;
+  /**
+   * The `Histogram` sample (absolute bucket counts). With `h`, fills it in and returns it,
+   * reusing its arrays (like Prometheus' AtHistogram(h)); without, returns a new histogram the
+   * caller owns. Either way nothing returned is shared with the iterator.
+   */
+  atH(h?: Histogram): Histogram;
+  /** The `FloatHistogram` sample, or a `Histogram` sample as a float histogram; `fh` as for atH. */
+  atFH(fh?: FloatHistogram): FloatHistogram;
   /** The error that ended iteration early, if any. */
   err(): Error | undefined;
 }
@@ -95,6 +107,12 @@ export type SeriesRef = number;
  */
 export interface Appender {
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef;
+  /**
+   * Appends a native histogram: the integer histogram `h`, or with `h` undefined the float
+   * histogram `fh` (Prometheus' AppendHistogram(ref, l, t, h, fh)). The same rules as `append`,
+   * plus validation. The histogram must not change until the commit resolved.
+   */
+  appendHistogram(ref: SeriesRef, labels: Labels, t: number, h: Histogram | undefined, fh?: FloatHistogram): SeriesRef;
   commit(): Promise<void>;
   rollback(): void;
 }

@@ -2,7 +2,7 @@
 // are the union by timestamp (the first source wins on equal timestamps). This is how a DB merges
 // its head and blocks, and later how queriers merge replicas.
 
-import { compareLabels, type Labels } from '../model/index.ts';
+import { compareLabels, type FloatHistogram, type Histogram, type Labels } from '../model/index.ts';
 import { ValueType, type SampleIterator, type Series, type SeriesSet } from './interface.ts';
 
 /** Merges series sets that are each sorted by labels. */
@@ -102,6 +102,14 @@ export class MergedSampleIterator implements SampleIterator {
 
   atF(): number {
     return this.its[this.cur]!.atF();
+  }
+
+  atH(h?: Histogram): Histogram {
+    return this.its[this.cur]!.atH(h);
+  }
+
+  atFH(fh?: FloatHistogram): FloatHistogram {
+    return this.its[this.cur]!.atFH(fh);
   }
 
   err(): Error | undefined {

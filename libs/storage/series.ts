@@ -1,6 +1,6 @@
 // Ready-made series and series sets: in-memory lists, and the empty set.
 
-import type { Labels } from '../model/index.ts';
+import type { FloatHistogram, Labels } from '../model/index.ts';
 import { ValueType, type SampleIterator, type Series, type SeriesSet } from './interface.ts';
 
 /** Iterates samples held in typed arrays (or plain arrays of timestamps with a Float64Array of values). */
@@ -29,6 +29,15 @@ export class ListSampleIterator implements SampleIterator {
 
   atF(): number {
     return this.vs[this.i]!;
+  }
+
+  /** Float samples only. */
+  atH(): never {
+    throw new Error('atH() on a float sample');
+  }
+
+  atFH(): never {
+    throw new Error('atFH() on a float sample');
   }
 
   err(): Error | undefined {
@@ -65,20 +74,39 @@ export class ListSeriesSet implements SeriesSet {
 
 export const EMPTY_SERIES_SET: SeriesSet = new ListSeriesSet([]);
 
-/** Drains an iterator into arrays (tests, tools; not for hot paths). Values stay in a typed array so NaN bits survive. */
-export function collectSamples(it: SampleIterator): { ts: number[]; vs: Float64Array } {
+/** A series' samples drained into arrays; see collectSamples. */
+export interface CollectedSamples {
+  ts: number[];
+  /** Float values (0 for histogram samples), in a typed array so that NaN bits survive. */
+  vs: Float64Array;
+  /** The value type of each sample. */
+  types: ValueType[];
+  /** The histogram of each Histogram / FloatHistogram sample; undefined for floats. */
+  hs: (FloatHistogram | undefined)[];
+}
+
+/** Drains an iterator into arrays (tests, tools; not for hot paths). */
+export function collectSamples(it: SampleIterator): CollectedSamples {
   const ts: number[] = [];
+  const types: ValueType[] = [];
+  const hs: (FloatHistogram | undefined)[] = [];
   let vs = new Float64Array(16);
-  while (it.next() !== ValueType.None) {
+  for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) {
     if (ts.length === vs.length) {
       const grown = new Float64Array(vs.length * 2);
       grown.set(vs);
       vs = grown;
     }
-    vs[ts.length] = it.atF();
+    if (vt === ValueType.Float) {
+      vs[ts.length] = it.atF();
+      hs.push(undefined);
+    } else {
+      hs.push(vt === ValueType.Histogram ? it.atH() : it.atFH());
+    }
+    types.push(vt);
     ts.push(it.atT());
   }
   const err = it.err();
   if (err) throw err;
-  return { ts, vs: vs.slice(0, ts.length) };
+  return { ts, vs: vs.slice(0, ts.length), types, hs };
 }

@@ -4,12 +4,14 @@
 
 import { mkdir, rename, rm, open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareLabels, compareStrings, type Labels, type Matcher } from '../model/index.ts';
+import { compareLabels, compareStrings, newHistogram, type FloatHistogram, type Histogram, type Labels, type Matcher } from '../model/index.ts';
 import {
-  EMPTY_SERIES_SET, ListSeriesSet, ValueType, collectSamples, type Querier, type Queryable, type SampleIterator, type SelectHints,
+  EMPTY_SERIES_SET, ListSeriesSet, ValueType, type Querier, type Queryable, type SampleIterator, type SelectHints,
   type Series, type SeriesSet,
 } from '../storage/index.ts';
-import { XORChunk } from './chunkenc/index.ts';
+import {
+  Encoding, FloatHistogramChunk, HistogramChunk, XORChunk, type ChunkAppender, type HistogramAppenderBase, type HistogramChunkBase,
+} from './chunkenc/index.ts';
 import { ChunkReader, ChunkWriter, type ChunkMeta } from './chunks/index.ts';
 import { IndexReader, IndexWriter } from './index/index.ts';
 import { newULID, readMeta, writeMeta, type BlockMeta, type ThanosMeta } from './meta/index.ts';
@@ -54,6 +56,8 @@ export async function writeBlock(
     const written: { labels: Labels; metas: ChunkMeta[] }[] = [];
     const symbols = new Set<string>();
     let numSamples = 0;
+    let numFloatSamples = 0;
+    let numHistogramSamples = 0;
     let numChunks = 0;
     let prev: Labels | undefined;
     for await (const s of series) {
@@ -65,7 +69,10 @@ export async function writeBlock(
       const metas: ChunkMeta[] = s.chunks.map((c) => ({ ref: 0, minTime: c.minTime, maxTime: c.maxTime, chunk: c.chunk }));
       cw.writeChunks(metas);
       for (const m of metas) {
-        numSamples += m.chunk!.numSamples();
+        const n = m.chunk!.numSamples();
+        numSamples += n;
+        if (m.chunk!.encoding === Encoding.XOR) numFloatSamples += n;
+        else numHistogramSamples += n;
         delete m.chunk; // keep refs only: chunk data is on disk now
       }
       numChunks += metas.length;
@@ -87,7 +94,14 @@ export async function writeBlock(
       ulid,
       minTime: opts.minTime,
       maxTime: opts.maxTime,
-      stats: { numSamples, numSeries: written.length, numChunks },
+      // Prometheus 3 splits the count by kind, omitting zeros; 2.x reads numSamples only.
+      stats: {
+        numSamples,
+        ...(numFloatSamples > 0 ? { numFloatSamples } : {}),
+        ...(numHistogramSamples > 0 ? { numHistogramSamples } : {}),
+        numSeries: written.length,
+        numChunks,
+      },
       compaction: { level: opts.compactionLevel ?? 1, sources: [ulid] },
       version: 1,
       ...(opts.thanos ? { thanos: opts.thanos } : {}),
@@ -131,13 +145,97 @@ export function chunksFromSamples(ts: ArrayLike<number>, vs: Float64Array, sampl
 }
 
 /**
+ * Encodes samples of any kind into chunks in order: floats as XOR, histograms and float
+ * histograms in their encodings. A chunk is cut when the kind changes, after `samplesPerChunk`
+ * samples, and where a histogram cannot join the chunk (counter reset, schema change, ...).
+ */
+export class ChunkBuilder {
+  private readonly out: TimedChunk[] = [];
+  private xor: XORChunk | undefined;
+  private xapp: ChunkAppender | undefined;
+  private hist: HistogramChunkBase<HistogramAppenderBase> | undefined;
+  private minT = 0;
+  private maxT = 0;
+  private n = 0;
+
+  constructor(private readonly samplesPerChunk = 120) {}
+
+  addFloat(t: number, v: number): void {
+    if (this.xor === undefined || this.n >= this.samplesPerChunk) {
+      this.close();
+      this.xor = new XORChunk();
+      this.xapp = this.xor.appender();
+      this.minT = t;
+    }
+    this.xapp!.append(t, v);
+    this.maxT = t;
+    this.n++;
+  }
+
+  addHistogram(t: number, h: Histogram, float: boolean): void {
+    let prev: HistogramAppenderBase | undefined;
+    const cur = this.hist;
+    if (cur === undefined || cur instanceof FloatHistogramChunk !== float || this.n >= this.samplesPerChunk) {
+      // A chunk cut for its size continues the previous one: its header says whether it is a reset.
+      if (cur !== undefined && cur instanceof FloatHistogramChunk === float) prev = cur.appender();
+      this.close();
+      this.hist = float ? new FloatHistogramChunk() : new HistogramChunk();
+      this.minT = t;
+    }
+    const app = this.hist!.appender();
+    const got = app.appendHistogram(t, h, prev);
+    if (got !== this.hist) {
+      if (app.recoded) this.hist = got;
+      else {
+        this.close();
+        this.hist = got;
+        this.minT = t;
+      }
+    }
+    this.maxT = t;
+    this.n++;
+  }
+
+  /** Adds the iterator's current sample of type `vt`. */
+  addFrom(it: SampleIterator, vt: ValueType, scratch?: Histogram): void {
+    if (vt === ValueType.Float) this.addFloat(it.atT(), it.atF());
+    else if (vt === ValueType.Histogram) this.addHistogram(it.atT(), it.atH(scratch), false);
+    else this.addHistogram(it.atT(), it.atFH(scratch), true);
+  }
+
+  private close(): void {
+    const c = this.xor ?? this.hist;
+    if (c !== undefined && c.numSamples() > 0) {
+      c.compact();
+      this.out.push({ chunk: c, minTime: this.minT, maxTime: this.maxT });
+    }
+    this.xor = undefined;
+    this.xapp = undefined;
+    this.hist = undefined;
+    this.n = 0;
+  }
+
+  /** The chunks built; the builder is then empty. */
+  finish(): TimedChunk[] {
+    this.close();
+    return this.out.splice(0);
+  }
+}
+
+/**
  * Adapts a label-sorted SeriesSet (any Queryable's output) for `writeBlock`: each series' samples
- * are re-encoded into XOR chunks of up to `samplesPerChunk` samples.
+ * (floats and histograms) are re-encoded into chunks of up to `samplesPerChunk` samples.
  */
 export async function* chunkSeriesFromSeriesSet(set: SeriesSet, samplesPerChunk = 120): AsyncIterable<ChunkSeriesEntry> {
+  const scratch = newHistogram();
   for await (const s of set) {
-    const { ts, vs } = collectSamples(s.iterator());
-    if (ts.length > 0) yield { labels: s.labels, chunks: chunksFromSamples(ts, vs, samplesPerChunk) };
+    const b = new ChunkBuilder(samplesPerChunk);
+    const it = s.iterator();
+    for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) b.addFrom(it, vt, scratch);
+    const err = it.err();
+    if (err) throw err;
+    const chunks = b.finish();
+    if (chunks.length > 0) yield { labels: s.labels, chunks };
   }
 }
 
@@ -154,21 +252,12 @@ export function clampChunks(chunks: readonly TimedChunk[], mint: number, maxt: n
       continue;
     }
     const it = c.chunk.iterator();
-    const nc = new XORChunk();
-    const app = nc.appender();
-    let first = Infinity;
-    let last = -Infinity;
-    for (let vt = it.seek(mint); vt !== ValueType.None && it.atT() <= maxt; vt = it.next()) {
-      app.append(it.atT(), it.atF());
-      if (first === Infinity) first = it.atT();
-      last = it.atT();
-    }
+    // The samples inside, in the chunk's encoding (a histogram chunk may still need several).
+    const b = new ChunkBuilder(Infinity);
+    for (let vt = it.seek(mint); vt !== ValueType.None && it.atT() <= maxt; vt = it.next()) b.addFrom(it, vt);
     const err = it.err();
     if (err) throw err;
-    if (first !== Infinity) {
-      nc.compact();
-      out.push({ chunk: nc, minTime: first, maxTime: last });
-    }
+    out.push(...b.finish());
   }
   return out;
 }
@@ -313,6 +402,14 @@ class DeletedIntervalsIterator implements SampleIterator {
 
   atF(): number {
     return this.it.atF();
+  }
+
+  atH(h?: Histogram): Histogram {
+    return this.it.atH(h);
+  }
+
+  atFH(fh?: FloatHistogram): FloatHistogram {
+    return this.it.atFH(fh);
   }
 
   err(): Error | undefined {

@@ -1,6 +1,6 @@
 // Sample iteration over a series' chunks, bounded to [mint, maxt]. Used for head and block series.
 
-import type { Labels } from '../model/index.ts';
+import type { FloatHistogram, Histogram, Labels } from '../model/index.ts';
 import { ValueType, type SampleIterator, type Series } from '../storage/index.ts';
 import type { Chunk } from './chunkenc/index.ts';
 
@@ -93,6 +93,14 @@ export class ChunksIterator implements SampleIterator {
 
   atF(): number {
     return this.cur!.atF();
+  }
+
+  atH(h?: Histogram): Histogram {
+    return this.cur!.atH(h);
+  }
+
+  atFH(fh?: FloatHistogram): FloatHistogram {
+    return this.cur!.atFH(fh);
   }
 
   err(): Error | undefined {

@@ -5,8 +5,8 @@ import { mkdtemp, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Labels, Matcher, MatchType, STALE_NAN, isStaleNaN } from '../model/index.ts';
-import { collectSamples, type Queryable } from '../storage/index.ts';
+import { Labels, Matcher, MatchType, STALE_NAN, isStaleNaN, newHistogram, type FloatHistogram } from '../model/index.ts';
+import { ValueType, collectSamples, type CollectedSamples, type Queryable } from '../storage/index.ts';
 import { DB, HOUR } from './index.ts';
 
 const name = (v: string) => new Matcher(MatchType.Equal, '__name__', v);
@@ -19,7 +19,7 @@ async function tmp(t: { after: (fn: () => Promise<void>) => void }): Promise<str
 
 async function dump(q: Queryable, mint: number, maxt: number, ...ms: Matcher[]) {
   const querier = q.querier(mint, maxt);
-  const out = new Map<string, { ts: number[]; vs: Float64Array }>();
+  const out = new Map<string, CollectedSamples>();
   for await (const s of querier.select(true, undefined, ms.length ? ms : [new Matcher(MatchType.Regexp, '__name__', '.+')])) {
     out.set(s.labels.toString(), collectSamples(s.iterator()));
   }
@@ -169,4 +169,68 @@ test('crash safety: every commit acknowledged before SIGKILL is there after rest
     }
     await db.close();
   }
+});
+
+/** A series' samples as comparable text (histograms by their counts; stale markers named). */
+async function histogramDump(q: Queryable, mint: number, maxt: number): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const [labels, s] of await dump(q, mint, maxt)) {
+    out.set(labels, s.ts.map((t, i) => {
+      const h = s.hs[i];
+      if (h === undefined) return `${t} ${isStaleNaN(s.vs[i]!) ? 'stale' : s.vs[i]}`;
+      const kind = s.types[i] === ValueType.Histogram ? 'h' : 'fh';
+      if (isStaleNaN(h.sum)) return `${t} ${kind} stale`;
+      return `${t} ${kind} ${h.count} ${h.sum} ${h.schema} ${h.positiveBuckets.join(',')}|${h.negativeBuckets.join(',')}${h.customValues ? ` cv ${h.customValues.join(',')}` : ''}`;
+    }));
+  }
+  return out;
+}
+
+function histAt(i: number, float: boolean): FloatHistogram {
+  const c = float ? i + 0.5 : i;
+  return {
+    ...newHistogram(), count: 2 * c + i, sum: i * 1.5, zeroCount: i, schema: 2,
+    positiveSpans: [{ offset: -1, length: 1 }], positiveBuckets: [c], negativeSpans: [{ offset: 3, length: 1 }], negativeBuckets: [c],
+  };
+}
+
+test('histograms survive WAL replay, block cuts and checkpoints', async (t) => {
+  const dir = await tmp(t);
+  let db = await DB.open(dir, { blockRange: 2 * HOUR });
+  const ih = Labels.fromStrings('__name__', 'ih');
+  const fh = Labels.fromStrings('__name__', 'fh');
+  const nhcb = Labels.fromStrings('__name__', 'nhcb');
+  const mixed = Labels.fromStrings('__name__', 'mixed');
+  for (let ts = 0, i = 1; ts <= 3 * HOUR + 120_000; ts += 60_000, i++) {
+    const a = db.appender();
+    a.appendHistogram(0, ih, ts, i % 50 === 0 ? { ...newHistogram(), sum: STALE_NAN } : histAt(i, false));
+    a.appendHistogram(0, fh, ts, undefined, histAt(i, true));
+    a.appendHistogram(0, nhcb, ts, {
+      ...newHistogram(), schema: -53, count: i, sum: i, customValues: [0.5, 1], positiveSpans: [{ offset: 1, length: 1 }], positiveBuckets: [i],
+    });
+    if (i % 3 === 0) a.append(0, mixed, ts, i);
+    else a.appendHistogram(0, mixed, ts, histAt(i, false));
+    await a.commit();
+  }
+  const before = await histogramDump(db, 0, 4 * HOUR);
+  assert.equal(before.get('{__name__="ih"}')!.length, 3 * 60 + 3);
+  assert.equal(before.get('{__name__="ih"}')![49], `${49 * 60_000} h stale`);
+  await db.close();
+
+  // Replayed from the WAL alone.
+  db = await DB.open(dir, { blockRange: 2 * HOUR, autoCompact: false });
+  assert.deepEqual(await histogramDump(db, 0, 4 * HOUR), before);
+  await db.compact();
+  assert.equal(db.blocks().length, 1);
+  const stats = db.blocks()[0]!.meta.stats;
+  assert.equal(stats.numSamples, 4 * 120);
+  assert.equal(stats.numFloatSamples, 40);
+  assert.equal(stats.numHistogramSamples, 4 * 120 - 40);
+  // Block and head merged, then block and checkpoint + WAL after reopening.
+  assert.deepEqual(await histogramDump(db, 0, 4 * HOUR), before);
+  await db.close();
+  db = await DB.open(dir, { blockRange: 2 * HOUR });
+  assert.deepEqual(await histogramDump(db, 0, 4 * HOUR), before);
+  assert.ok((await readdir(join(dir, 'wal'))).some((f) => f.startsWith('checkpoint.')));
+  await db.close();
 });

@@ -4,19 +4,19 @@
 import { readdir, rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareLabels, compareStrings, type Labels, type Matcher } from '../model/index.ts';
+import { compareLabels, compareStrings, type FloatHistogram, type Histogram, type Labels, type Matcher } from '../model/index.ts';
 import {
   mergeSeriesSets, type Appendable, type Appender, type Querier, type Queryable, type QueryOptions, type SelectHints,
   type SeriesRef, type SeriesSet,
 } from '../storage/index.ts';
 import { nopLogger, type Logger } from '../log/index.ts';
 import { Block, clampChunks, writeBlock, type ChunkSeriesEntry } from './block.ts';
-import { Head, type HeadLog } from './head/head.ts';
+import { Head, type HeadLog, type TxnSamples } from './head/head.ts';
 import type { MemSeries } from './head/series.ts';
 import { isULID, type ThanosMeta } from './meta/index.ts';
 import {
-  checkpoint, decodeSamples, decodeSeries, encodeSamples, encodeSeries, recordType, replayRecords, RecordType,
-  SampleBatch, WAL, type FsyncPolicy,
+  checkpoint, decodeHistogramSamples, decodeSamples, decodeSeries, encodeHistogramSamples, encodeSamples, encodeSeries, isFloatHistogramRecord,
+  recordType, replayRecords, RecordType, SampleBatch, WAL, type FsyncPolicy, type RefHistogramSample,
 } from './wal/index.ts';
 import { Encbuf } from './encoding/index.ts';
 
@@ -205,6 +205,10 @@ class DBAppender implements Appender {
     return this.inner.append(ref, labels, t, v);
   }
 
+  appendHistogram(ref: SeriesRef, labels: Labels, t: number, h: Histogram | undefined, fh?: FloatHistogram): SeriesRef {
+    return this.inner.appendHistogram(ref, labels, t, h, fh);
+  }
+
   async commit(): Promise<void> {
     await this.inner.commit();
     this.db.afterCommit();
@@ -276,6 +280,7 @@ async function openBlocks(dir: string, logger: Logger): Promise<Block[]> {
 function replayWAL(head: Head, walDir: string): { records: number; samples: number; unknownRefs: number } {
   const byWalRef = new Map<number, MemSeries>();
   const batch = new SampleBatch(1024);
+  const histograms: RefHistogramSample[] = [];
   let records = 0;
   let samples = 0;
   let unknownRefs = 0;
@@ -304,6 +309,24 @@ function replayWAL(head: Head, walDir: string): { records: number; samples: numb
         }
         break;
       }
+      case RecordType.HistogramSamples:
+      case RecordType.FloatHistogramSamples:
+      case RecordType.CustomBucketsHistogramSamples:
+      case RecordType.CustomBucketsFloatHistogramSamples: {
+        const float = isFloatHistogramRecord(rec[0]!);
+        const n = decodeHistogramSamples(rec, histograms);
+        for (let i = 0; i < n; i++) {
+          const x = histograms[i]!;
+          const s = byWalRef.get(x.ref);
+          if (s === undefined) {
+            unknownRefs++;
+            continue;
+          }
+          if (x.t < head.minValidTime) continue;
+          if (head.applyHistogram(s, x.t, x.h, float)) samples++;
+        }
+        break;
+      }
       default:
         // Tombstones: the head has no deletion API yet, so a WAL of ours never holds them.
         break;
@@ -312,20 +335,27 @@ function replayWAL(head: Head, walDir: string): { records: number; samples: numb
   return { records, samples, unknownRefs };
 }
 
-/** Logs head commits to the WAL: a series record for new series, then the samples record. */
+/**
+ * Logs head commits to the WAL: a series record for new series, then per batch the samples
+ * record and the histogram records (integer, then float; each split off custom buckets).
+ */
 class WALHeadLog implements HeadLog {
   private readonly seriesEnc = new Encbuf(4096);
   private readonly samplesEnc = new Encbuf(64 * 1024);
 
   constructor(private readonly wal: WAL) {}
 
-  logCommit(newSeries: readonly MemSeries[], samples: SampleBatch): Promise<void> {
+  logCommit(newSeries: readonly MemSeries[], txn: TxnSamples): Promise<void> {
     // WAL.log writes synchronously, so the encoders can be reused right after the call.
     this.seriesEnc.reset();
     this.samplesEnc.reset();
     const recs: Uint8Array[] = [];
     if (newSeries.length > 0) recs.push(encodeSeries(newSeries.map((s) => ({ ref: s.ref, labels: s.labels })), this.seriesEnc));
-    if (samples.length > 0) recs.push(encodeSamples(samples, 0, samples.length, this.samplesEnc));
+    for (let b: TxnSamples | undefined = txn; b !== undefined; b = b.next) {
+      if (b.batch.length > 0) recs.push(encodeSamples(b.batch, 0, b.batch.length, this.samplesEnc));
+      if (b.histograms.length > 0) recs.push(...encodeHistogramSamples(b.histograms, false, this.samplesEnc));
+      if (b.floatHistograms.length > 0) recs.push(...encodeHistogramSamples(b.floatHistograms, true, this.samplesEnc));
+    }
     return this.wal.log(...recs);
   }
 }

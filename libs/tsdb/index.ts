@@ -9,7 +9,10 @@ export { ChunkSeries, ChunksIterator } from './chunk_series.ts';
 export type { TimedChunk } from './chunk_series.ts';
 export { postingsForMatchers } from './postings_for_matchers.ts';
 export type { PostingsIndex } from './postings_for_matchers.ts';
-export { XORChunk, Encoding, chunkFromBytes } from './chunkenc/index.ts';
+export {
+  XORChunk, Encoding, chunkFromBytes, HistogramChunk, HistogramAppender, HistogramIterator, FloatHistogramChunk, FloatHistogramAppender,
+  FloatHistogramIterator, CounterResetHeader, counterResetHeaderOf,
+} from './chunkenc/index.ts';
 export type { Chunk, ChunkAppender } from './chunkenc/index.ts';
 export { ChunkReader, ChunkWriter, scanSegmentFile, listSegmentFiles } from './chunks/index.ts';
 export type { ChunkMeta } from './chunks/index.ts';

@@ -229,6 +229,15 @@ export class FPointIterator implements SampleIterator {
     return this.points[this.i]!.f;
   }
 
+  /** Float points only. */
+  atH(): never {
+    throw nativeHistogramsUnsupported();
+  }
+
+  atFH(): never {
+    throw nativeHistogramsUnsupported();
+  }
+
   err(): Error | undefined {
     return undefined;
   }

@@ -1,28 +1,12 @@
 // PromQL values (promql/value.go): scalars, strings, instant vectors and range vectors (matrices),
 // and the calling convention of PromQL functions. Points carry a float or a float histogram.
 
-import type { Labels } from '../../model/index.ts';
+import type { FloatHistogram, Labels } from '../../model/index.ts';
 import type { Expr } from '../parser/ast.ts';
 import type { Annotations } from './annotations.ts';
 
-/**
- * A native float histogram. Declared now so every value can carry one; functions over native
- * histograms land later. Buckets follow Prometheus' sparse representation.
- */
-export interface FloatHistogram {
-  counterResetHint: 'unknown' | 'reset' | 'not_reset' | 'gauge';
-  schema: number;
-  zeroThreshold: number;
-  zeroCount: number;
-  count: number;
-  sum: number;
-  positiveSpans: { offset: number; length: number }[];
-  negativeSpans: { offset: number; length: number }[];
-  positiveBuckets: number[];
-  negativeBuckets: number[];
-  /** Upper bounds of custom buckets (schema -53 only). */
-  customValues?: number[];
-}
+/** A native float histogram: the storage model's type (libs/model/histogram.ts). */
+export type { FloatHistogram };
 
 export interface FPoint {
   t: number;

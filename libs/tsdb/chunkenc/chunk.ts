@@ -3,7 +3,7 @@
 
 import type { SampleIterator } from '../../storage/index.ts';
 
-/** Chunk encoding byte, with Prometheus' numbering. Only XOR is implemented so far. */
+/** Chunk encoding byte, with Prometheus' numbering (XOR2 and the ST variants are not implemented). */
 export const Encoding = {
   None: 0,
   XOR: 1,

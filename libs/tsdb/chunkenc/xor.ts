@@ -627,6 +627,15 @@ export class XORIterator implements SampleIterator {
     return f64[0]!;
   }
 
+  /** XOR chunks hold floats only. */
+  atH(): never {
+    throw new Error('atH() on a float sample');
+  }
+
+  atFH(): never {
+    throw new Error('atFH() on a float sample');
+  }
+
   err(): Error | undefined {
     return this.error;
   }

@@ -160,15 +160,15 @@ test('bad refs, bad headers, unsupported encodings', async () => {
     assert.throws(() => r.chunk(metas[2]!.ref + 1), (e: unknown) => e instanceof ChunkRefError || e instanceof ChunkCorruptError);
 
     const file = await readFile(join(dir, '000001'));
-    // A histogram-encoded record with a valid CRC: the reader reports the encoding, the scan yields it.
+    // A histogramST (5) record with a valid CRC: the reader reports the encoding, the scan yields it.
     const [, off] = unpackBlockChunkRef(metas[0]!.ref);
     const len = file[off]!;
-    file[off + 1] = Encoding.Histogram;
+    file[off + 1] = 5;
     file.writeUInt32BE(crc32c(file, off + 1, off + 2 + len), off + 2 + len);
     await writeFile(join(dir, '000001'), file);
     const r2 = await ChunkReader.open(dir);
     assert.throws(() => r2.chunk(metas[0]!.ref), UnsupportedEncodingError);
-    assert.equal([...scanSegment(file)][0]!.encoding, Encoding.Histogram);
+    assert.equal([...scanSegment(file)][0]!.encoding, 5);
 
     file.writeUInt32BE(0xdeadbeef, 0);
     await writeFile(join(dir, '000001'), file);

@@ -1,7 +1,11 @@
 // The head: the in-memory, appendable part of a TSDB. Series live in MemSeries with compressed
-// chunks; a postings index answers matchers; appends are transactions made durable by the WAL.
+// chunks (floats and native histograms); a postings index answers matchers; appends are
+// transactions made durable by the WAL.
 
-import { Labels, compareLabels, compareStrings, sameFloatBits, type Matcher } from '../../model/index.ts';
+import {
+  Labels, compareLabels, compareStrings, histogramsEqual, isCustomBucketsSchema, sameFloatBits, validateFloatHistogram,
+  validateHistogram, type FloatHistogram, type Histogram, type Matcher,
+} from '../../model/index.ts';
 import {
   errDuplicateSampleForTimestamp, errOutOfBounds, errOutOfOrderSample, AppendError, AppendErrorCode, EMPTY_SERIES_SET, ListSeriesSet,
   type Appendable, type Appender, type Querier, type Queryable, type SelectHints, type Series, type SeriesRef,
@@ -9,9 +13,9 @@ import {
 } from '../../storage/index.ts';
 import { ChunkSeries } from '../chunk_series.ts';
 import { postingsForMatchers, type PostingsIndex } from '../postings_for_matchers.ts';
-import { SampleBatch } from '../wal/index.ts';
+import { SampleBatch, type RefHistogramSample } from '../wal/index.ts';
 import { MemPostings } from './postings.ts';
-import { MemSeries, type HeadChunk } from './series.ts';
+import { MemSeries, SampleKind, type HeadChunk } from './series.ts';
 
 export interface HeadOptions {
   /** Chunks never cross multiples of this (ms); it is the block range. */
@@ -22,29 +26,67 @@ export interface HeadOptions {
 /** Where committed transactions go before they become visible; the WAL implements it. */
 export interface HeadLog {
   /**
-   * Writes the records of one commit. Must issue the write synchronously (in call order) and
-   * resolve once it is durable under the configured policy.
+   * Writes the records of one commit: the new series, then each batch of `txn` (from `txn`
+   * along `next`) as its float samples, histograms and float histograms, in that order. Must
+   * issue the write synchronously (in call order) and resolve once it is durable under the
+   * configured policy.
    */
-  logCommit(newSeries: readonly MemSeries[], samples: SampleBatch): Promise<void>;
+  logCommit(newSeries: readonly MemSeries[], txn: TxnSamples): Promise<void>;
 }
 
-/** The samples of one transaction: the WAL's columnar batch plus the series owning each sample. */
+/**
+ * The samples of one transaction, or of one batch of it: the WAL's columnar batch of floats and
+ * the histogram samples, with the series owning each sample. Within a batch a series has samples
+ * of one kind only, so applying (and replaying) floats, then histograms, then float histograms
+ * keeps each series in time order; a series switching kind starts the `next` batch, as in
+ * Prometheus. Histogram objects are the caller's until the commit is applied.
+ */
 export class TxnSamples {
   readonly batch = new SampleBatch(64);
   readonly series: MemSeries[] = [];
+  readonly histograms: RefHistogramSample[] = [];
+  readonly histogramSeries: MemSeries[] = [];
+  readonly floatHistograms: RefHistogramSample[] = [];
+  readonly floatHistogramSeries: MemSeries[] = [];
+  /** The next batch of the same transaction. */
+  next: TxnSamples | undefined = undefined;
 
+  /** Float samples of this batch. */
   get length(): number {
     return this.batch.length;
+  }
+
+  /** Whether the transaction (every batch) holds no samples. */
+  isEmpty(): boolean {
+    for (let b: TxnSamples | undefined = this; b !== undefined; b = b.next) {
+      if (b.batch.length > 0 || b.histograms.length > 0 || b.floatHistograms.length > 0) return false;
+    }
+    return true;
   }
 
   reset(): void {
     this.batch.reset();
     this.series.length = 0;
+    this.histograms.length = 0;
+    this.histogramSeries.length = 0;
+    this.floatHistograms.length = 0;
+    this.floatHistogramSeries.length = 0;
+    this.next = undefined;
   }
 
   push(s: MemSeries, t: number, v: number): void {
     this.batch.push(s.ref, t, v);
     this.series.push(s);
+  }
+
+  pushHistogram(s: MemSeries, t: number, h: Histogram, float: boolean): void {
+    if (float) {
+      this.floatHistograms.push({ ref: s.ref, t, h });
+      this.floatHistogramSeries.push(s);
+    } else {
+      this.histograms.push({ ref: s.ref, t, h });
+      this.histogramSeries.push(s);
+    }
   }
 }
 
@@ -177,19 +219,39 @@ export class Head implements Queryable, Appendable, PostingsIndex {
     return true;
   }
 
+  /** Applies one committed (float, with `float`) histogram sample; returns false if out of order. */
+  applyHistogram(s: MemSeries, t: number, h: Histogram, float: boolean): boolean {
+    if (t <= s.lastT) return false;
+    s.appendHistogram(t, h, float);
+    if (t < this.minTime) this.minTime = t;
+    if (t > this.maxTime) this.maxTime = t;
+    this.stats.samplesAppended++;
+    return true;
+  }
+
   countRejected(e: AppendError): void {
     this.stats.rejected[e.code] = (this.stats.rejected[e.code] ?? 0) + 1;
   }
 
   /** Called by HeadAppender.commit: log, then apply in log order. */
   commitBatch(newSeries: MemSeries[], txn: TxnSamples): Promise<void> {
-    const logged = this.log ? this.log.logCommit(newSeries, txn.batch) : Promise.resolve();
+    const logged = this.log ? this.log.logCommit(newSeries, txn) : Promise.resolve();
     const applied = this.commitQueue.then(
       () => logged,
     ).then(() => {
-      const { ts, vs } = txn.batch;
-      for (let i = 0; i < txn.length; i++) {
-        if (!this.applySample(txn.series[i]!, ts[i]!, vs[i]!)) this.countRejected(errOutOfOrderSample);
+      for (let b: TxnSamples | undefined = txn; b !== undefined; b = b.next) {
+        const { ts, vs } = b.batch;
+        for (let i = 0; i < b.length; i++) {
+          if (!this.applySample(b.series[i]!, ts[i]!, vs[i]!)) this.countRejected(errOutOfOrderSample);
+        }
+        for (let i = 0; i < b.histograms.length; i++) {
+          const x = b.histograms[i]!;
+          if (!this.applyHistogram(b.histogramSeries[i]!, x.t, x.h, false)) this.countRejected(errOutOfOrderSample);
+        }
+        for (let i = 0; i < b.floatHistograms.length; i++) {
+          const x = b.floatHistograms[i]!;
+          if (!this.applyHistogram(b.floatHistogramSeries[i]!, x.t, x.h, true)) this.countRejected(errOutOfOrderSample);
+        }
       }
     });
     this.commitQueue = applied.catch(() => undefined);
@@ -243,9 +305,14 @@ export class Head implements Queryable, Appendable, PostingsIndex {
     return this.txnPool.pop() ?? new TxnSamples();
   }
 
+  /** Takes back a transaction's batches (the first one and its `next` chain). */
   releaseTxn(txn: TxnSamples): void {
-    txn.reset();
-    if (this.txnPool.length < 16) this.txnPool.push(txn);
+    for (let b: TxnSamples | undefined = txn; b !== undefined; ) {
+      const next: TxnSamples | undefined = b.next;
+      b.reset();
+      if (this.txnPool.length < 16) this.txnPool.push(b);
+      b = next;
+    }
   }
 
   // PostingsIndex
@@ -271,7 +338,11 @@ export class Head implements Queryable, Appendable, PostingsIndex {
 }
 
 class HeadAppender implements Appender {
+  /** The first batch of the transaction, and the one appended to. */
   private readonly batch: TxnSamples;
+  private cur: TxnSamples;
+  /** 8 × the current batch's number; a series' pendingTag adds its sample kind. */
+  private batchTag = 0;
   private readonly newSeries: MemSeries[] = [];
   private readonly minValidTime: number;
   private done = false;
@@ -281,17 +352,14 @@ class HeadAppender implements Appender {
     private readonly txn: number,
   ) {
     this.batch = head.acquireTxn();
+    this.cur = this.batch;
     // Fixed for the transaction, as in Prometheus: cheaper than recomputing per sample.
     this.minValidTime = head.appendableMinValidTime();
   }
 
-  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
-    if (this.done) throw new Error('appender already committed or rolled back');
+  /** The series for an append: by ref, else by labels, created (labels checked) if new. */
+  private seriesFor(ref: SeriesRef, labels: Labels): MemSeries {
     const head = this.head;
-    if (t < this.minValidTime) {
-      head.countRejected(errOutOfBounds);
-      throw errOutOfBounds;
-    }
     let s = ref !== 0 ? head.series(ref) : undefined;
     if (s === undefined) {
       s = head.getByLabels(labels);
@@ -310,22 +378,98 @@ class HeadAppender implements Appender {
         s = head.getOrCreate(labels).series;
       }
     }
+    return s;
+  }
+
+  /**
+   * The series' pending sample is of another kind or in an earlier batch: only another kind in
+   * the current batch needs a new one (Prometheus' getCurrentBatch).
+   */
+  private kindSwitch(s: MemSeries): void {
+    if (s.pendingTag >> 3 !== this.batchTag >> 3) return;
+    const b = this.head.acquireTxn();
+    this.cur.next = b;
+    this.cur = b;
+    this.batchTag += 8;
+  }
+
+  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+    if (this.done) throw new Error('appender already committed or rolled back');
+    const head = this.head;
+    if (t < this.minValidTime) {
+      head.countRejected(errOutOfBounds);
+      throw errOutOfBounds;
+    }
+    const s = this.seriesFor(ref, labels);
     const pending = s.pendingTxn === this.txn;
     const lastT = pending ? s.pendingT : s.lastT;
     if (t <= lastT) {
       if (t === lastT) {
-        if (sameFloatBits(pending ? s.pendingV : s.lastV, v)) return s.ref; // an exact duplicate is a no-op
+        // An exact duplicate is a no-op; after a histogram, a float is a different value.
+        if (pending ? (s.pendingTag & 7) === SampleKind.Float && sameFloatBits(s.pendingV, v) : s.lastKind === SampleKind.Float && sameFloatBits(s.lastV, v)) {
+          return s.ref;
+        }
         head.countRejected(errDuplicateSampleForTimestamp);
         throw errDuplicateSampleForTimestamp;
       }
       head.countRejected(errOutOfOrderSample);
       throw errOutOfOrderSample;
     }
-    if (!s.logged && !pending) this.newSeries.push(s);
+    if (pending) {
+      if (s.pendingTag !== this.batchTag + SampleKind.Float) this.kindSwitch(s);
+    } else if (!s.logged) this.newSeries.push(s);
     s.pendingTxn = this.txn;
+    s.pendingTag = this.batchTag + SampleKind.Float;
     s.pendingT = t;
     s.pendingV = v;
-    this.batch.push(s, t, v);
+    this.cur.push(s, t, v);
+    return s.ref;
+  }
+
+  /**
+   * Appends an integer histogram `h` or, with `h` undefined, the float histogram `fh` (exactly
+   * one of them), with the rules of `append`: out of bounds, out of order, a duplicate unless it
+   * equals the last sample, and an invalid histogram (Prometheus' validation) are AppendErrors.
+   * The histogram is read at commit: do not change it before then.
+   */
+  appendHistogram(ref: SeriesRef, labels: Labels, t: number, h: Histogram | undefined, fh?: FloatHistogram): SeriesRef {
+    if (this.done) throw new Error('appender already committed or rolled back');
+    const head = this.head;
+    const float = h === undefined;
+    const x = h ?? fh;
+    if (x === undefined) throw new TypeError('appendHistogram needs a histogram or a float histogram');
+    if (t < this.minValidTime) {
+      head.countRejected(errOutOfBounds);
+      throw errOutOfBounds;
+    }
+    const bad = float ? validateFloatHistogram(x) : validateHistogram(x);
+    if (bad !== undefined) {
+      const err = new AppendError(AppendErrorCode.InvalidHistogram, bad);
+      head.countRejected(err);
+      throw err;
+    }
+    const s = this.seriesFor(ref, labels);
+    const kind = histogramKind(x, float);
+    const pending = s.pendingTxn === this.txn;
+    const lastT = pending ? s.pendingT : s.lastT;
+    if (t <= lastT) {
+      if (t === lastT) {
+        const last = pending ? ((s.pendingTag & 7) === kind ? s.pendingH : undefined) : s.lastKind === kind ? s.lastH : undefined;
+        if (last !== undefined && histogramsEqual(last, x)) return s.ref;
+        head.countRejected(errDuplicateSampleForTimestamp);
+        throw errDuplicateSampleForTimestamp;
+      }
+      head.countRejected(errOutOfOrderSample);
+      throw errOutOfOrderSample;
+    }
+    if (pending) {
+      if (s.pendingTag !== this.batchTag + kind) this.kindSwitch(s);
+    } else if (!s.logged) this.newSeries.push(s);
+    s.pendingTxn = this.txn;
+    s.pendingTag = this.batchTag + kind;
+    s.pendingT = t;
+    s.pendingH = x;
+    this.cur.pushHistogram(s, t, x, float);
     return s.ref;
   }
 
@@ -335,7 +479,7 @@ class HeadAppender implements Appender {
     const newSeries = this.newSeries.filter((s) => !s.logged);
     for (const s of newSeries) s.logged = true;
     this.clearPending();
-    if (this.batch.length === 0 && newSeries.length === 0) {
+    if (this.batch.isEmpty() && newSeries.length === 0) {
       this.head.releaseTxn(this.batch);
       return;
     }
@@ -355,8 +499,19 @@ class HeadAppender implements Appender {
   }
 
   private clearPending(): void {
-    for (const s of this.batch.series) if (s.pendingTxn === this.txn) s.pendingTxn = 0;
+    for (let b: TxnSamples | undefined = this.batch; b !== undefined; b = b.next) {
+      for (const s of b.series) if (s.pendingTxn === this.txn) s.pendingTxn = 0;
+      for (const s of b.histogramSeries) if (s.pendingTxn === this.txn) s.pendingTxn = 0;
+      for (const s of b.floatHistogramSeries) if (s.pendingTxn === this.txn) s.pendingTxn = 0;
+    }
   }
+}
+
+/** A histogram's kind for batching: custom-bucket histograms have their own WAL records. */
+function histogramKind(h: Histogram, float: boolean): SampleKind {
+  const custom = isCustomBucketsSchema(h.schema);
+  if (float) return custom ? SampleKind.CustomFloatHistogram : SampleKind.FloatHistogram;
+  return custom ? SampleKind.CustomHistogram : SampleKind.Histogram;
 }
 
 /** Why a new series' labels cannot be stored (Prometheus' head rules), or undefined. */

@@ -1,12 +1,30 @@
 // One in-memory series of the head: its labels, closed (compacted) chunks and the open head
-// chunk being appended to. Chunks are cut at ~120 samples and never cross a chunk-range boundary,
-// so a block cut at those boundaries reuses chunks as they are.
+// chunk being appended to. Float chunks are cut at ~120 samples, histogram chunks at ~1 KiB (as in
+// Prometheus), and none crosses a chunk-range boundary, so a block cut at those boundaries reuses
+// chunks as they are. A series switching between floats and histograms starts a new chunk.
 
-import type { Labels } from '../../model/index.ts';
-import { XORChunk, type Chunk, type ChunkAppender } from '../chunkenc/index.ts';
+import { copyHistogram, isCustomBucketsSchema, type Histogram, type Labels } from '../../model/index.ts';
+import {
+  FloatHistogramChunk, HistogramChunk, XORChunk, type Chunk, type ChunkAppender, type HistogramAppenderBase, type HistogramChunkBase,
+} from '../chunkenc/index.ts';
 
 // Typical node_exporter-like series need 150–400 bytes per 120-sample chunk.
 const FIRST_CHUNK_CAPACITY = 256;
+/** Prometheus' size target for histogram chunks, and the samples a chunk gets before size counts. */
+const TARGET_BYTES_PER_HISTOGRAM_CHUNK = 1024;
+const MIN_SAMPLES_PER_HISTOGRAM_CHUNK = 10;
+
+/** Kinds of samples; a series' samples of one kind share chunks (and WAL record types). */
+export const SampleKind = {
+  Float: 1,
+  Histogram: 2,
+  FloatHistogram: 3,
+  CustomHistogram: 4,
+  CustomFloatHistogram: 5,
+} as const;
+export type SampleKind = (typeof SampleKind)[keyof typeof SampleKind];
+
+type AnyHistogramChunk = HistogramChunkBase<HistogramAppenderBase>;
 
 export interface HeadChunk {
   readonly chunk: Chunk;
@@ -17,8 +35,13 @@ export interface HeadChunk {
 export class MemSeries {
   /** Closed chunks, oldest first; immutable once here. */
   closed: HeadChunk[] = [];
+  // The open chunk: floats in `open`, or histograms in `hopen` (at most one of them is set).
   private open: XORChunk | undefined;
   private app: ChunkAppender | undefined;
+  private hopen: AnyHistogramChunk | undefined;
+  private happ: HistogramAppenderBase | undefined;
+  /** The histogram chunk's end time has been estimated (Prometheus' histogramChunkHasComputedEndTime). */
+  private hEndComputed = false;
   private openMinT = 0;
   private openMaxT = 0;
   private openSamples = 0;
@@ -27,14 +50,20 @@ export class MemSeries {
   // far more often than a series is scraped); dropped by the append that makes it stale.
   private openSnapshot: HeadChunk | undefined;
 
-  /** Newest committed sample; -Infinity when none. */
+  /** Newest committed sample; -Infinity when none. `lastV` for floats, `lastH` for histograms. */
   lastT = -Infinity;
   lastV = 0;
+  lastKind: SampleKind = SampleKind.Float;
+  /** A copy of the last histogram (for duplicate checks), owned by the series. */
+  lastH: Histogram | undefined = undefined;
 
   // The newest sample appended by the transaction `pendingTxn`, not yet committed.
   pendingTxn = 0;
+  /** 8 × the transaction batch holding the pending sample + its SampleKind. */
+  pendingTag = 0;
   pendingT = 0;
   pendingV = 0;
+  pendingH: Histogram | undefined = undefined;
 
   /** Whether the series record is in the WAL. */
   logged = false;
@@ -72,7 +101,11 @@ export class MemSeries {
       this.closed.push({ chunk: this.open, minTime: this.openMinT, maxTime: this.openMaxT });
       // The next chunk will likely be about as large as this one: size it so it never regrows.
       capacity = this.open.bytes().length + (this.open.bytes().length >> 2) + 16;
+    } else if (this.hopen !== undefined) {
+      this.closeHistogramChunk();
     }
+    this.lastKind = SampleKind.Float;
+    this.lastH = undefined;
     this.open = new XORChunk(undefined, capacity);
     this.app = this.open.appender();
     this.openMinT = t;
@@ -81,15 +114,88 @@ export class MemSeries {
     this.nextAt = (Math.floor(t / this.chunkRange) + 1) * this.chunkRange;
   }
 
+  /**
+   * Appends a committed (float, with `float`) histogram; the caller has checked t > lastT. Cuts
+   * chunks as Prometheus does: on a change of sample kind, at the chunk range, and by size
+   * (~1 KiB, at least 10 samples); the chunk appender cuts or recodes on its own when the
+   * histogram cannot join the chunk.
+   */
+  appendHistogram(t: number, h: Histogram, float: boolean): void {
+    let prev: HistogramAppenderBase | undefined;
+    const wantFloat = float;
+    if (this.hopen === undefined || (this.hopen instanceof FloatHistogramChunk) !== wantFloat) {
+      this.cutHistogram(t, float);
+    } else {
+      const bytes = this.happ!.len;
+      if (!this.hEndComputed && bytes >= TARGET_BYTES_PER_HISTOGRAM_CHUNK / 4) {
+        // A quarter of the target size: spread the rest of the range into equally sized chunks.
+        this.nextAt = histogramChunkEndTime(this.openMinT, this.openMaxT, this.nextAt, TARGET_BYTES_PER_HISTOGRAM_CHUNK / bytes);
+        this.hEndComputed = true;
+      }
+      const rangeEnd = (Math.floor(this.openMinT / this.chunkRange) + 1) * this.chunkRange;
+      if ((t >= this.nextAt || bytes >= 2 * TARGET_BYTES_PER_HISTOGRAM_CHUNK) && (this.openSamples >= MIN_SAMPLES_PER_HISTOGRAM_CHUNK || t >= rangeEnd)) {
+        prev = this.happ;
+        this.cutHistogram(t, float);
+      }
+    }
+    const chunk = this.happ!.appendHistogram(t, h, prev);
+    if (chunk !== this.hopen) {
+      if (this.happ!.recoded) {
+        this.hopen = chunk; // same samples and more buckets: the open chunk is replaced
+      } else {
+        this.closeHistogramChunk();
+        this.hopen = chunk;
+        this.openMinT = t;
+        this.openSamples = 0;
+        this.nextAt = (Math.floor(t / this.chunkRange) + 1) * this.chunkRange;
+        this.hEndComputed = false;
+      }
+      this.happ = chunk.appender();
+    }
+    this.openMaxT = t;
+    this.openSamples++;
+    this.lastT = t;
+    this.lastKind = isCustomBucketsSchema(h.schema) ? (float ? SampleKind.CustomFloatHistogram : SampleKind.CustomHistogram) : float ? SampleKind.FloatHistogram : SampleKind.Histogram;
+    this.lastH = copyHistogram(h, this.lastH);
+  }
+
+  /** Closes the open chunk (of either kind) and opens an empty histogram chunk at t. */
+  private cutHistogram(t: number, float: boolean): void {
+    if (this.open !== undefined) {
+      this.open.compact();
+      this.closed.push({ chunk: this.open, minTime: this.openMinT, maxTime: this.openMaxT });
+      this.open = undefined;
+      this.app = undefined;
+    } else if (this.hopen !== undefined) {
+      this.closeHistogramChunk();
+    }
+    const chunk: AnyHistogramChunk = float ? new FloatHistogramChunk(undefined, FIRST_CHUNK_CAPACITY) : new HistogramChunk(undefined, FIRST_CHUNK_CAPACITY);
+    this.hopen = chunk;
+    this.happ = chunk.appender();
+    this.hEndComputed = false;
+    this.openMinT = t;
+    this.openMaxT = t;
+    this.openSamples = 0;
+    this.nextAt = (Math.floor(t / this.chunkRange) + 1) * this.chunkRange;
+  }
+
+  private closeHistogramChunk(): void {
+    const c = this.hopen!;
+    c.compact();
+    this.closed.push({ chunk: c, minTime: this.openMinT, maxTime: this.openMaxT });
+    this.hopen = undefined;
+    this.happ = undefined;
+  }
+
   /** Earliest sample time held, or Infinity when empty. */
   minTime(): number {
     if (this.closed.length > 0) return this.closed[0]!.minTime;
-    return this.open !== undefined ? this.openMinT : Infinity;
+    return this.open !== undefined || this.hopen !== undefined ? this.openMinT : Infinity;
   }
 
   /** Whether the series holds no samples. */
   isEmpty(): boolean {
-    return this.closed.length === 0 && this.open === undefined;
+    return this.closed.length === 0 && this.open === undefined && this.hopen === undefined;
   }
 
   /**
@@ -101,6 +207,11 @@ export class MemSeries {
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
       this.openSnapshot ??= { chunk: new XORChunk(this.open.bytes().slice()), minTime: this.openMinT, maxTime: this.openMaxT };
       out.push(this.openSnapshot);
+    }
+    if (this.hopen !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
+      const bytes = this.hopen.bytes().slice();
+      const copy = this.hopen instanceof FloatHistogramChunk ? new FloatHistogramChunk(bytes) : new HistogramChunk(bytes);
+      out.push({ chunk: copy, minTime: this.openMinT, maxTime: this.openMaxT });
     }
     return out;
   }
@@ -122,8 +233,24 @@ export class MemSeries {
       this.nextAt = Infinity;
       n++;
     }
+    if (this.hopen !== undefined && this.openMaxT < mint) {
+      this.hopen = undefined;
+      this.happ = undefined;
+      this.nextAt = Infinity;
+      n++;
+    }
     return n;
   }
+}
+
+/**
+ * Prometheus' computeChunkEndTime: the end time that makes the rest of the range [start, max)
+ * equally sized chunks, when the chunk is 1/ratioToFull full at cur.
+ */
+function histogramChunkEndTime(start: number, cur: number, max: number, ratioToFull: number): number {
+  const n = (max - start) / ((cur - start + 1) * ratioToFull);
+  if (n <= 1) return max;
+  return Math.floor(start + (max - start) / Math.floor(n));
 }
 
 /**

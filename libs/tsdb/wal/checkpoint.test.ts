@@ -4,16 +4,19 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Labels, STALE_NAN, isStaleNaN } from '../../model/index.ts';
+import { Labels, STALE_NAN, isStaleNaN, newHistogram, type FloatHistogram } from '../../model/index.ts';
+import { Encbuf } from '../encoding/index.ts';
 import {
   PAGE_SIZE,
   RecordType,
   SampleBatch,
   WAL,
   checkpoint,
+  decodeHistogramSamples,
   decodeSamples,
   decodeSeries,
   decodeTombstones,
+  encodeHistogramSamples,
   encodeSamplesRecord,
   encodeSeries,
   encodeTombstones,
@@ -23,7 +26,7 @@ import {
   recordType,
   replayRecords,
 } from './index.ts';
-import type { RefSeries, Tombstone } from './index.ts';
+import type { RefHistogramSample, RefSeries, Tombstone } from './index.ts';
 
 function tempDir(t: TestContext): string {
   const d = mkdtempSync(join(tmpdir(), 'strata-wal-cp-'));
@@ -160,4 +163,38 @@ test('checkpoint from a directory; a failure leaves no checkpoint behind', async
   assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('checkpoint')), []);
   const ok = await checkpoint(dir, 0, 1, () => true, 0);
   assert.equal(replay(readRecords(ok.dir)).samples.length, 10);
+});
+
+test('checkpoint keeps histogram records (integer, float, custom buckets) of kept series after mint', async (t) => {
+  const dir = tempDir(t);
+  const wal = await WAL.open(dir, { segmentSize: 4 * PAGE_SIZE });
+  await wal.log(encodeSeries([seriesOf(1), seriesOf(2), seriesOf(3)]));
+  const hist = (count: number, schema = 0): FloatHistogram => ({
+    ...newHistogram(), schema, count, sum: count === 0 ? STALE_NAN : count / 2, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [count],
+    ...(schema === -53 ? { customValues: [1] } : {}),
+  });
+  for (let m = 0; m < 4; m++) {
+    const samples = [1, 2, 3].map((ref) => ({ ref, t: m * 60_000, h: hist(m + ref, ref === 3 ? -53 : 0) }));
+    await wal.log(...encodeHistogramSamples(samples, false, new Encbuf()), ...encodeHistogramSamples(samples, true, new Encbuf()));
+  }
+  await wal.log(...encodeHistogramSamples([{ ref: 2, t: 300_000, h: { ...hist(0), positiveSpans: [], positiveBuckets: [] } }], true, new Encbuf()));
+  await wal.nextSegment();
+  const { dir: cp, stats } = await checkpoint(wal, 0, 0, (ref) => ref !== 1, 120_000);
+  assert.equal(stats.totalSamples, 4 * 3 * 2 + 1);
+  // Kept: series 2 and 3, minutes 2 and 3, both kinds; and the stale marker.
+  assert.equal(stats.totalSamples - stats.droppedSamples, 2 * 2 * 2 + 1);
+  const kept: string[] = [];
+  for (const rec of readRecords(cp)) {
+    const type = recordType(rec);
+    if (type === RecordType.Series || type === 0) continue;
+    const out: RefHistogramSample[] = [];
+    const n = decodeHistogramSamples(rec, out);
+    for (const s of out.slice(0, n)) kept.push(`${type}:${s.ref}@${s.t}=${s.h.count}${isStaleNaN(s.h.sum) ? ' stale' : ''}`);
+  }
+  assert.deepEqual(kept, [
+    '7:2@120000=4', '9:3@120000=5', '8:2@120000=4', '10:3@120000=5',
+    '7:2@180000=5', '9:3@180000=6', '8:2@180000=5', '10:3@180000=6',
+    '8:2@300000=0 stale',
+  ]);
+  await wal.close();
 });

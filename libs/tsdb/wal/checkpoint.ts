@@ -1,5 +1,6 @@
 // WAL checkpoints: the still-needed part of a range of segments (plus the previous checkpoint),
-// rewritten as a small WAL in `checkpoint.<to>` so that the segments can be deleted.
+// rewritten as a small WAL in `checkpoint.<to>` so that the segments can be deleted. Series,
+// float and histogram samples and tombstones are kept; other record types are dropped.
 
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
@@ -19,17 +20,19 @@ import {
   recordType,
 } from './records.ts';
 import type { RefSeries, Tombstone } from './records.ts';
+import { decodeHistogramSamples, encodeHistogramSamples, isFloatHistogramRecord, type RefHistogramSample } from './histogram_records.ts';
 import { CHECKPOINT_TMP_SUFFIX, checkpointDirName, lastCheckpoint, listCheckpoints } from './segments.ts';
 import { WAL } from './wal.ts';
 
 export interface CheckpointStats {
   totalSeries: number;
   droppedSeries: number;
+  /** Float and histogram samples. */
   totalSamples: number;
   droppedSamples: number;
   totalTombstones: number;
   droppedTombstones: number;
-  /** Records of types we do not checkpoint (exemplars, metadata, histograms): dropped. */
+  /** Records of types we do not checkpoint (exemplars, metadata): dropped. */
   droppedRecords: number;
 }
 
@@ -47,7 +50,7 @@ function syncDir(dir: string): void {
 /**
  * Writes `checkpoint.<to>` for segments [from, to] of the WAL (a WAL or its directory), starting
  * from the last checkpoint if there is one (then `from` may be at most its index + 1, and is moved
- * there). Keeps series whose ref passes `keep`, samples of kept series with t >= mint, and
+ * there). Keeps series whose ref passes `keep`, samples (float and histogram) of kept series with t >= mint, and
  * tombstones of kept series whose interval ends at or after mint. The checkpoint is written to
  * `checkpoint.<to>.tmp`, synced and renamed; then older checkpoints are deleted. `keep` must give
  * the same answer for a ref throughout the call. Segments are not deleted: call `WAL.truncate(to + 1)`.
@@ -102,6 +105,8 @@ export async function checkpoint(
     const stones: Tombstone[] = [];
     const samples = new SampleBatch(1024);
     const kept = new SampleBatch(1024);
+    const histograms: RefHistogramSample[] = [];
+    const keptHistograms: RefHistogramSample[] = [];
     while (reader.next()) {
       const rec = reader.record();
       switch (recordType(rec)) {
@@ -142,6 +147,21 @@ export async function checkpoint(
           stats.totalTombstones += stones.length;
           stats.droppedTombstones += stones.length - repl.length;
           if (repl.length > 0) recs.push(encodeTombstones(repl, enc));
+          break;
+        }
+        case RecordType.HistogramSamples:
+        case RecordType.FloatHistogramSamples:
+        case RecordType.CustomBucketsHistogramSamples:
+        case RecordType.CustomBucketsFloatHistogramSamples: {
+          const n = decodeHistogramSamples(rec, histograms);
+          keptHistograms.length = 0;
+          for (let i = 0; i < n; i++) {
+            const h = histograms[i]!;
+            if (h.t >= mint && keep(h.ref)) keptHistograms.push(h);
+          }
+          stats.totalSamples += n;
+          stats.droppedSamples += n - keptHistograms.length;
+          if (keptHistograms.length > 0) recs.push(...encodeHistogramSamples(keptHistograms, isFloatHistogramRecord(rec[0]!), enc));
           break;
         }
         case 0:

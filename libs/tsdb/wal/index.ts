@@ -12,6 +12,8 @@ export {
   decodeTombstones,
 } from './records.ts';
 export type { RefSeries, Tombstone } from './records.ts';
+export { HistogramRecordType, encodeHistogramSamples, decodeHistogramSamples, isFloatHistogramRecord } from './histogram_records.ts';
+export type { RefHistogramSample } from './histogram_records.ts';
 export { WAL } from './wal.ts';
 export type { FsyncPolicy, WALOptions } from './wal.ts';
 export { WALReader, readRecords, replayRecords, segmentRange } from './reader.ts';

@@ -1,17 +1,26 @@
-// WAL record payloads in Prometheus' encoding (tsdb/record): series (1), samples (2), tombstones (3).
+// WAL record payloads in Prometheus' encoding (tsdb/record): series (1), samples (2), tombstones (3);
+// the histogram records (7..10) are in histogram_records.ts.
 // Samples are encoded from and decoded into columnar typed arrays so that no sample allocates.
 
 import { Encbuf, DecodeError } from '../encoding/index.ts';
 import { Labels } from '../../model/index.ts';
 
-export const RecordType = { Series: 1, Samples: 2, Tombstones: 3 } as const;
+export const RecordType = {
+  Series: 1,
+  Samples: 2,
+  Tombstones: 3,
+  HistogramSamples: 7,
+  FloatHistogramSamples: 8,
+  CustomBucketsHistogramSamples: 9,
+  CustomBucketsFloatHistogramSamples: 10,
+} as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
-/** The type of a record's payload, or 0 for an empty record or a type we do not decode (exemplars, histograms, …). */
+/** The type of a record's payload, or 0 for an empty record or a type we do not decode (exemplars, metadata, …). */
 export function recordType(rec: Uint8Array): RecordType | 0 {
   if (rec.length === 0) return 0;
   const t = rec[0]!;
-  return t === RecordType.Series || t === RecordType.Samples || t === RecordType.Tombstones ? t : 0;
+  return (t >= 1 && t <= 3) || (t >= 7 && t <= 10) ? (t as RecordType) : 0;
 }
 
 /** A series with the reference the head assigned to it. Refs are integers below 2^53. */

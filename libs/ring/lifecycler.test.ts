@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { MemoryKV, jsonCodec } from '../kv/index.ts';
 import { InstanceState, Lifecycler, Operation, RingWatcher, forgetInstance, type RingDesc, type RingKV } from './index.ts';
 
 /** A minimal in-process RingKV for these tests (libs/kv's acceptance suite covers the real stores). */
@@ -128,5 +129,23 @@ describe('lifecycler and watcher', () => {
     await a.stop();
     await b.stop();
     await watcher.stop();
+  });
+
+  it('works over libs/kv (memory store): two lifecyclers and a watcher share one ring', async () => {
+    const store = `ring-test-${process.pid}`;
+    const kvs = [0, 1, 2].map(() => new MemoryKV<RingDesc>(jsonCodec<RingDesc>(), { store }));
+    for (const kv of kvs) await kv.start();
+    const watcher = new RingWatcher('ingester', ringOpts, kvs[0]!, undefined, 10);
+    await watcher.start();
+    const a = new Lifecycler(cfg('a'), kvs[1]!);
+    const b = new Lifecycler(cfg('b'), kvs[2]!);
+    await a.start();
+    await b.start();
+    await until(() => watcher.ring().instanceCount() === 2, 'watcher sees both');
+    await a.stop();
+    await until(() => watcher.ring().instanceCount() === 1, 'watcher sees a leave');
+    await b.stop();
+    await watcher.stop();
+    for (const kv of kvs) await kv.stop();
   });
 });

@@ -73,6 +73,9 @@ test('bucketBound follows Prometheus getBound', () => {
   assert.equal(bucketBound(0, 0, undefined), 1);
   assert.equal(bucketBound(-1, 0, undefined), 0.5);
   assert.equal(bucketBound(1, 1, undefined), 1.414213562373095);
+  // Prometheus' table, where Math.pow(2, 0.75) / 2 would give 0.8408964152537146.
+  assert.equal(bucketBound(-1, 2, undefined), 0.8408964152537144);
+  assert.equal(bucketBound(255, 8, undefined), 2 * 0.9972960560854698);
   assert.equal(bucketBound(1, -2, undefined), 16);
   assert.equal(bucketBound(1024, 0, undefined), Number.MAX_VALUE);
   assert.equal(bucketBound(3, -53, [1, 2, 5]), Infinity);

@@ -13,6 +13,7 @@
 // other fields do not matter. Object fields keep NaN payloads (plain JS double arrays may not),
 // so `sum` carries the marker safely.
 
+import { EXPONENTIAL_BOUNDS } from './histogram_bounds.ts';
 import { isStaleNaN, sameFloatBits, STALE_NAN } from './value.ts';
 
 /** What is known about a counter reset at this histogram, or that it is a gauge histogram. */
@@ -354,18 +355,12 @@ function ldexp(frac: number, exp: number): number {
   return frac * 2 ** exp;
 }
 
-const fracBoundsBySchema = new Map<number, Float64Array>();
-
-/** Bucket boundaries in [0.5, 1) of a positive schema, as Prometheus' exponentialBounds table. */
-function fracBounds(schema: number): Float64Array {
-  let t = fracBoundsBySchema.get(schema);
-  if (t === undefined) {
-    const n = 1 << schema;
-    t = new Float64Array(n);
-    for (let i = 0; i < n; i++) t[i] = 2 ** (i / n - 1);
-    fracBoundsBySchema.set(schema, t);
-  }
-  return t;
+/** Bucket boundaries in [0.5, 1) of a positive schema: Prometheus' table, or (above 8) computed. */
+function fracBounds(schema: number): readonly number[] {
+  const t = EXPONENTIAL_BOUNDS[schema];
+  if (t !== undefined) return t;
+  const n = 2 ** schema;
+  return Array.from({ length: n }, (_, i) => 2 ** (i / n - 1));
 }
 
 /**

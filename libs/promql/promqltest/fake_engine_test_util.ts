@@ -1,11 +1,12 @@
-// A tiny PromQL stand-in for the runner's own tests: selectors (with `@` and ranges), number and
+// A tiny PromQL stand-in for the runner's own tests: selectors (with `@` and ranges; instant ones
+// also return native histograms), number and
 // string literals, and a few functions that warn, fail, crash, reorder or depend on time. Knobs
 // make it wrong in the ways the runner must catch.
 
 import { compareLabels, Labels, Matcher, MatchType, isStaleNaN } from '../../model/index.ts';
 import { ValueType, type Queryable } from '../../storage/index.ts';
 import { Annotations } from '../engine/index.ts';
-import type { Matrix, Value, Vector } from '../engine/index.ts';
+import type { HPoint, Matrix, Value, Vector } from '../engine/index.ts';
 import type { Expr, FunctionDef, VectorSelector } from '../parser/index.ts';
 import type { TestEngine, TestParser, TestQuery } from './runner.ts';
 
@@ -114,7 +115,9 @@ export class FakeEngine implements TestEngine {
           for (const s of samples) {
             const key = s.metric.toString();
             if (!bySeries.has(key)) bySeries.set(key, { metric: s.metric, floats: [] });
-            bySeries.get(key)!.floats.push({ t, f: s.f + (this.knobs.rangeSkew ?? 0) });
+            const series = bySeries.get(key)!;
+            if (s.h) (series.histograms ??= []).push({ t, h: s.h });
+            else series.floats.push({ t, f: s.f + (this.knobs.rangeSkew ?? 0) });
           }
         }
         const m = [...bySeries.values()].sort((a, b) => compareLabels(a.metric, b.metric));
@@ -135,7 +138,10 @@ export class FakeEngine implements TestEngine {
         const out: Vector = [];
         for (const s of await this.select(q, e, at - LOOKBACK + 1, at)) {
           const last = s.floats[s.floats.length - 1];
-          if (last && !isStaleNaN(last.f)) out.push({ metric: s.metric, t, f: last.f });
+          const lastH = s.histograms?.[s.histograms.length - 1];
+          if (lastH && (!last || lastH.t > last.t)) {
+            if (!isStaleNaN(lastH.h.sum)) out.push({ metric: s.metric, t, f: 0, h: lastH.h });
+          } else if (last && !isStaleNaN(last.f)) out.push({ metric: s.metric, t, f: last.f });
         }
         return { type: 'vector', value: out };
       }
@@ -170,11 +176,13 @@ export class FakeEngine implements TestEngine {
     for await (const s of q.querier(mint, maxt).select(true, undefined, vs.matchers)) {
       const it = s.iterator();
       const floats: { t: number; f: number }[] = [];
+      const histograms: HPoint[] = [];
       for (let vt = it.seek(mint); vt !== ValueType.None; vt = it.next()) {
         if (it.atT() > maxt) break;
-        floats.push({ t: it.atT(), f: it.atF() });
+        if (vt === ValueType.Float) floats.push({ t: it.atT(), f: it.atF() });
+        else histograms.push({ t: it.atT(), h: it.atFH() });
       }
-      out.push({ metric: s.labels, floats });
+      out.push({ metric: s.labels, floats, histograms });
     }
     return out;
   }

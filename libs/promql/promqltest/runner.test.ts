@@ -5,7 +5,12 @@ import { runScript, SkipReason, type FileReport, type RunOptions } from './runne
 
 async function run(text: string, opts: { name?: string; knobs?: FakeEngineKnobs } & Partial<RunOptions> = {}): Promise<FileReport & { engine: FakeEngine }> {
   const engine = new FakeEngine(opts.knobs);
-  const r = await runScript(opts.name ?? 'x.test', text, { engine, parser: fakeParser, ...(opts.enableExperimental ? { enableExperimental: true } : {}) });
+  const r = await runScript(opts.name ?? 'x.test', text, {
+    engine,
+    parser: fakeParser,
+    ...(opts.enableExperimental ? { enableExperimental: true } : {}),
+    ...(opts.nativeHistograms ? { nativeHistograms: true } : {}),
+  });
   return { ...r, engine };
 }
 
@@ -311,6 +316,31 @@ eval instant at 0 hist
       ['passed', undefined],
       ['passed', undefined],
     ]);
+  });
+
+  it('loads histograms into the head; nativeHistograms runs their cases', async () => {
+    const text = `
+load 1m
+  hist {{schema:0 sum:1 count:1 buckets:[1]}} {{schema:0 sum:3 count:4 buckets:[2 2]}}
+  mixed 1 {{count:1}}
+
+eval instant at 1m hist
+  hist {{schema:0 sum:3 count:4 buckets:[2 2]}}
+
+eval instant at 1m mixed
+  mixed {{count:1}}
+
+eval instant at 0 mixed
+  mixed 1
+
+eval instant at 1m hist
+  hist {{schema:0 sum:3 count:5 buckets:[2 2]}}
+`;
+    const skipped = await run(text);
+    assert.deepEqual(counts(skipped), [0, 0, 4]);
+    const ran = await run(text, { nativeHistograms: true });
+    assert.deepEqual(ran.cases.map((c) => c.status), ['passed', 'passed', 'passed', 'failed']);
+    assert.match(ran.cases[3]!.message!, /count:5/);
   });
 
   it('treats load_with_nhcb classic series as floats and their NHCB as native histograms', async () => {

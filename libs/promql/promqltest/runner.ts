@@ -78,6 +78,12 @@ export interface RunOptions {
    * instead of skipping them.
    */
   enableExperimental?: boolean;
+  /**
+   * The engine evaluates native histograms: run the cases that need them instead of skipping
+   * them ("native histograms"). Histogram points are loaded into the head either way. Cases on
+   * the NHCB series `load_with_nhcb` derives stay skipped (the conversion is not implemented).
+   */
+  nativeHistograms?: boolean;
 }
 
 /** Chunk range of the test head: wide enough that no load is out of bounds. */
@@ -96,21 +102,27 @@ class Failure {
   ) {}
 }
 
-/** Per-file state: the head and what it could not store. */
+/** Per-file state: the head and what the cases on it need. */
 class TestStorage {
   head = new Head({ chunkRange: HEAD_CHUNK_RANGE });
-  /** Series with native-histogram points (not stored: the head holds floats only). */
+  /** Series with native-histogram points (stored; their cases need an engine that evaluates them). */
   histogramSeries: Labels[] = [];
+  /** The NHCB series `load_with_nhcb` would derive (not stored). */
+  nhcbSeries: Labels[] = [];
   /** Series loaded with start timestamps (not stored). */
   startTimestampSeries: Labels[] = [];
 
   clear(): void {
     this.head = new Head({ chunkRange: HEAD_CHUNK_RANGE });
     this.histogramSeries = [];
+    this.nhcbSeries = [];
     this.startTimestampSeries = [];
   }
 
-  /** One appender per load, committed at the end, as Prometheus' runner does. */
+  /**
+   * One appender per load, committed at the end, as Prometheus' runner does; histogram points
+   * are appended as float histograms, as there.
+   */
   async load(cmd: LoadCmd): Promise<void> {
     const app = this.head.appender();
     try {
@@ -121,6 +133,7 @@ class TestStorage {
           if (v.omitted) continue;
           if (v.histogram) {
             hasHistogram = true;
+            app.appendHistogram(0, s.labels, i * cmd.interval, undefined, v.histogram);
             continue;
           }
           app.append(0, s.labels, i * cmd.interval, v.value);
@@ -128,7 +141,7 @@ class TestStorage {
         if (hasHistogram) this.histogramSeries.push(s.labels);
         if (s.hasStartTimestamps) this.startTimestampSeries.push(s.labels);
       }
-      if (cmd.withNHCB) this.histogramSeries.push(...nhcbSeries(cmd));
+      if (cmd.withNHCB) this.nhcbSeries.push(...nhcbSeries(cmd));
     } catch (e) {
       app.rollback();
       throw e;
@@ -238,7 +251,9 @@ export async function runScript(name: string, text: string, opts: RunOptions): P
 }
 
 function skipReason(cmd: EvalCmd, storage: TestStorage, opts: RunOptions): SkipReason | undefined {
-  for (const e of cmd.expected.values()) if (e.values.some((v) => v.histogram)) return SkipReason.NativeHistograms;
+  const skipHistograms = opts.nativeHistograms !== true;
+  if (skipHistograms) for (const e of cmd.expected.values()) if (e.values.some((v) => v.histogram)) return SkipReason.NativeHistograms;
+  const histogramSeries = skipHistograms ? [...storage.histogramSeries, ...storage.nhcbSeries] : storage.nhcbSeries;
   let expr: Expr | undefined;
   try {
     expr = opts.parser.parseExpr(cmd.expr);
@@ -249,7 +264,7 @@ function skipReason(cmd: EvalCmd, storage: TestStorage, opts: RunOptions): SkipR
   }
   if (expr === undefined) {
     // Without a syntax tree, a histogram series' name in the query is the best evidence.
-    const names = storage.histogramSeries.map((l) => l.metricName()).filter((n) => n !== '');
+    const names = histogramSeries.map((l) => l.metricName()).filter((n) => n !== '');
     return names.some((n) => new RegExp(`(?<![\\w:])${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w:])`).test(cmd.expr))
       ? SkipReason.NativeHistograms
       : undefined;
@@ -257,7 +272,7 @@ function skipReason(cmd: EvalCmd, storage: TestStorage, opts: RunOptions): SkipR
   if (!opts.enableExperimental && usesExperimental(expr)) return SkipReason.ExperimentalFeature;
   // The head cannot store start timestamps, so such series cannot be tested even when enabled.
   if (selectsAny(expr, storage.startTimestampSeries)) return SkipReason.ExperimentalFeature;
-  if (selectsAny(expr, storage.histogramSeries)) return SkipReason.NativeHistograms;
+  if (selectsAny(expr, histogramSeries)) return SkipReason.NativeHistograms;
   return undefined;
 }
 

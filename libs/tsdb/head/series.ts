@@ -26,6 +26,20 @@ export type SampleKind = (typeof SampleKind)[keyof typeof SampleKind];
 
 type AnyHistogramChunk = HistogramChunkBase<HistogramAppenderBase>;
 
+/** A series' histogram state, allocated on its first histogram: float-only series do not pay for it. */
+class HistogramState {
+  /** The open histogram chunk (when the open chunk is one) and its appender. */
+  chunk: AnyHistogramChunk | undefined = undefined;
+  app: HistogramAppenderBase | undefined = undefined;
+  /** The chunk's end time has been estimated (Prometheus' histogramChunkHasComputedEndTime). */
+  endComputed = false;
+  lastKind: SampleKind = SampleKind.Float;
+  /** A copy of the last histogram (for duplicate checks), owned by the series. */
+  last: Histogram | undefined = undefined;
+  /** The pending (uncommitted) histogram, the appender's caller's. */
+  pending: Histogram | undefined = undefined;
+}
+
 export interface HeadChunk {
   readonly chunk: Chunk;
   readonly minTime: number;
@@ -35,13 +49,10 @@ export interface HeadChunk {
 export class MemSeries {
   /** Closed chunks, oldest first; immutable once here. */
   closed: HeadChunk[] = [];
-  // The open chunk: floats in `open`, or histograms in `hopen` (at most one of them is set).
+  // The open chunk: floats in `open`, or histograms in `hs.chunk` (at most one of them is set).
   private open: XORChunk | undefined;
   private app: ChunkAppender | undefined;
-  private hopen: AnyHistogramChunk | undefined;
-  private happ: HistogramAppenderBase | undefined;
-  /** The histogram chunk's end time has been estimated (Prometheus' histogramChunkHasComputedEndTime). */
-  private hEndComputed = false;
+  private hs: HistogramState | undefined;
   private openMinT = 0;
   private openMaxT = 0;
   private openSamples = 0;
@@ -53,9 +64,6 @@ export class MemSeries {
   /** Newest committed sample; -Infinity when none. `lastV` for floats, `lastH` for histograms. */
   lastT = -Infinity;
   lastV = 0;
-  lastKind: SampleKind = SampleKind.Float;
-  /** A copy of the last histogram (for duplicate checks), owned by the series. */
-  lastH: Histogram | undefined = undefined;
 
   // The newest sample appended by the transaction `pendingTxn`, not yet committed.
   pendingTxn = 0;
@@ -63,7 +71,6 @@ export class MemSeries {
   pendingTag = 0;
   pendingT = 0;
   pendingV = 0;
-  pendingH: Histogram | undefined = undefined;
 
   /** Whether the series record is in the WAL. */
   logged = false;
@@ -74,6 +81,25 @@ export class MemSeries {
     private readonly chunkRange: number,
     private readonly samplesPerChunk: number,
   ) {}
+
+  /** The kind of the newest committed sample. */
+  get lastKind(): SampleKind {
+    return this.hs === undefined ? SampleKind.Float : this.hs.lastKind;
+  }
+
+  /** The newest committed histogram (a copy), if the newest sample is one. */
+  get lastH(): Histogram | undefined {
+    return this.hs?.last;
+  }
+
+  /** The histogram of the pending sample, if it is one (set by the appender). */
+  get pendingH(): Histogram | undefined {
+    return this.hs?.pending;
+  }
+
+  set pendingH(h: Histogram | undefined) {
+    (this.hs ??= new HistogramState()).pending = h;
+  }
 
   /** Appends a committed sample; the caller has checked t > lastT. */
   append(t: number, v: number): void {
@@ -101,11 +127,13 @@ export class MemSeries {
       this.closed.push({ chunk: this.open, minTime: this.openMinT, maxTime: this.openMaxT });
       // The next chunk will likely be about as large as this one: size it so it never regrows.
       capacity = this.open.bytes().length + (this.open.bytes().length >> 2) + 16;
-    } else if (this.hopen !== undefined) {
-      this.closeHistogramChunk();
+    } else if (this.hs?.chunk !== undefined) {
+      this.closeHistogramChunk(this.hs);
     }
-    this.lastKind = SampleKind.Float;
-    this.lastH = undefined;
+    if (this.hs !== undefined) {
+      this.hs.lastKind = SampleKind.Float;
+      this.hs.last = undefined;
+    }
     this.open = new XORChunk(undefined, capacity);
     this.app = this.open.appender();
     this.openMinT = t;
@@ -121,81 +149,81 @@ export class MemSeries {
    * histogram cannot join the chunk.
    */
   appendHistogram(t: number, h: Histogram, float: boolean): void {
+    const hs = (this.hs ??= new HistogramState());
     let prev: HistogramAppenderBase | undefined;
-    const wantFloat = float;
-    if (this.hopen === undefined || (this.hopen instanceof FloatHistogramChunk) !== wantFloat) {
-      this.cutHistogram(t, float);
+    if (hs.chunk === undefined || hs.chunk instanceof FloatHistogramChunk !== float) {
+      this.cutHistogram(hs, t, float);
     } else {
-      const bytes = this.happ!.len;
-      if (!this.hEndComputed && bytes >= TARGET_BYTES_PER_HISTOGRAM_CHUNK / 4) {
+      const bytes = hs.app!.len;
+      if (!hs.endComputed && bytes >= TARGET_BYTES_PER_HISTOGRAM_CHUNK / 4) {
         // A quarter of the target size: spread the rest of the range into equally sized chunks.
         this.nextAt = histogramChunkEndTime(this.openMinT, this.openMaxT, this.nextAt, TARGET_BYTES_PER_HISTOGRAM_CHUNK / bytes);
-        this.hEndComputed = true;
+        hs.endComputed = true;
       }
       const rangeEnd = (Math.floor(this.openMinT / this.chunkRange) + 1) * this.chunkRange;
       if ((t >= this.nextAt || bytes >= 2 * TARGET_BYTES_PER_HISTOGRAM_CHUNK) && (this.openSamples >= MIN_SAMPLES_PER_HISTOGRAM_CHUNK || t >= rangeEnd)) {
-        prev = this.happ;
-        this.cutHistogram(t, float);
+        prev = hs.app;
+        this.cutHistogram(hs, t, float);
       }
     }
-    const chunk = this.happ!.appendHistogram(t, h, prev);
-    if (chunk !== this.hopen) {
-      if (this.happ!.recoded) {
-        this.hopen = chunk; // same samples and more buckets: the open chunk is replaced
-      } else {
-        this.closeHistogramChunk();
-        this.hopen = chunk;
+    const app = hs.app!;
+    const chunk = app.appendHistogram(t, h, prev);
+    if (chunk !== hs.chunk) {
+      if (!app.recoded) {
+        this.closeHistogramChunk(hs);
         this.openMinT = t;
         this.openSamples = 0;
         this.nextAt = (Math.floor(t / this.chunkRange) + 1) * this.chunkRange;
-        this.hEndComputed = false;
+        hs.endComputed = false;
       }
-      this.happ = chunk.appender();
+      // (A recoded chunk holds the same samples with more buckets: it replaces the open one.)
+      hs.chunk = chunk;
+      hs.app = chunk.appender();
     }
     this.openMaxT = t;
     this.openSamples++;
     this.lastT = t;
-    this.lastKind = isCustomBucketsSchema(h.schema) ? (float ? SampleKind.CustomFloatHistogram : SampleKind.CustomHistogram) : float ? SampleKind.FloatHistogram : SampleKind.Histogram;
-    this.lastH = copyHistogram(h, this.lastH);
+    hs.lastKind = isCustomBucketsSchema(h.schema) ? (float ? SampleKind.CustomFloatHistogram : SampleKind.CustomHistogram) : float ? SampleKind.FloatHistogram : SampleKind.Histogram;
+    hs.last = copyHistogram(h, hs.last);
   }
 
   /** Closes the open chunk (of either kind) and opens an empty histogram chunk at t. */
-  private cutHistogram(t: number, float: boolean): void {
+  private cutHistogram(hs: HistogramState, t: number, float: boolean): void {
     if (this.open !== undefined) {
       this.open.compact();
       this.closed.push({ chunk: this.open, minTime: this.openMinT, maxTime: this.openMaxT });
       this.open = undefined;
       this.app = undefined;
-    } else if (this.hopen !== undefined) {
-      this.closeHistogramChunk();
+    } else if (hs.chunk !== undefined) {
+      this.closeHistogramChunk(hs);
     }
     const chunk: AnyHistogramChunk = float ? new FloatHistogramChunk(undefined, FIRST_CHUNK_CAPACITY) : new HistogramChunk(undefined, FIRST_CHUNK_CAPACITY);
-    this.hopen = chunk;
-    this.happ = chunk.appender();
-    this.hEndComputed = false;
+    hs.chunk = chunk;
+    hs.app = chunk.appender();
+    hs.endComputed = false;
     this.openMinT = t;
     this.openMaxT = t;
     this.openSamples = 0;
     this.nextAt = (Math.floor(t / this.chunkRange) + 1) * this.chunkRange;
   }
 
-  private closeHistogramChunk(): void {
-    const c = this.hopen!;
+  private closeHistogramChunk(hs: HistogramState): void {
+    const c = hs.chunk!;
     c.compact();
     this.closed.push({ chunk: c, minTime: this.openMinT, maxTime: this.openMaxT });
-    this.hopen = undefined;
-    this.happ = undefined;
+    hs.chunk = undefined;
+    hs.app = undefined;
   }
 
   /** Earliest sample time held, or Infinity when empty. */
   minTime(): number {
     if (this.closed.length > 0) return this.closed[0]!.minTime;
-    return this.open !== undefined || this.hopen !== undefined ? this.openMinT : Infinity;
+    return this.open !== undefined || this.hs?.chunk !== undefined ? this.openMinT : Infinity;
   }
 
   /** Whether the series holds no samples. */
   isEmpty(): boolean {
-    return this.closed.length === 0 && this.open === undefined && this.hopen === undefined;
+    return this.closed.length === 0 && this.open === undefined && this.hs?.chunk === undefined;
   }
 
   /**
@@ -208,9 +236,10 @@ export class MemSeries {
       this.openSnapshot ??= { chunk: new XORChunk(this.open.bytes().slice()), minTime: this.openMinT, maxTime: this.openMaxT };
       out.push(this.openSnapshot);
     }
-    if (this.hopen !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
-      const bytes = this.hopen.bytes().slice();
-      const copy = this.hopen instanceof FloatHistogramChunk ? new FloatHistogramChunk(bytes) : new HistogramChunk(bytes);
+    const hc = this.hs?.chunk;
+    if (hc !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
+      const bytes = hc.bytes().slice();
+      const copy = hc instanceof FloatHistogramChunk ? new FloatHistogramChunk(bytes) : new HistogramChunk(bytes);
       out.push({ chunk: copy, minTime: this.openMinT, maxTime: this.openMaxT });
     }
     return out;
@@ -233,9 +262,9 @@ export class MemSeries {
       this.nextAt = Infinity;
       n++;
     }
-    if (this.hopen !== undefined && this.openMaxT < mint) {
-      this.hopen = undefined;
-      this.happ = undefined;
+    if (this.hs?.chunk !== undefined && this.openMaxT < mint) {
+      this.hs.chunk = undefined;
+      this.hs.app = undefined;
       this.nextAt = Infinity;
       n++;
     }

@@ -248,6 +248,15 @@ export class PrometheusServer {
     return (JSON.parse(text) as { data: { result: [] } }).data.result;
   }
 
+  /** An instant query at t (ms); the result as Prometheus returns it. */
+  async query(q: string, t: number): Promise<{ metric: Record<string, string>; values?: [number, string][]; histograms?: [number, ApiHistogram][] }[]> {
+    const params = new URLSearchParams({ query: q, time: (t / 1000).toFixed(3) });
+    const res = await fetch(`${this.url}/api/v1/query`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: params.toString() });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`prometheus query ${q}: ${res.status} ${text}`);
+    return (JSON.parse(text) as { data: { result: [] } }).data.result;
+  }
+
   /** Writes the head (and blocks) into a snapshot (admin API); returns its directory. */
   async snapshot(): Promise<string> {
     const res = await fetch(`${this.url}/api/v1/admin/tsdb/snapshot`, { method: 'POST' });

@@ -5,6 +5,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runXorBench } from '../libs/tsdb/chunkenc/xor.bench.ts';
+import { runHistogramBench } from '../libs/tsdb/chunkenc/histogram.bench.ts';
 import { runWalBench } from '../libs/tsdb/wal/wal.bench.ts';
 import { runParserBench } from '../libs/exposition/parser.bench.ts';
 import { runParserBench as runPromqlParserBench } from '../libs/promql/parser/parser.bench.ts';
@@ -27,6 +28,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['block size', () => runBlockBytesBench(quick ? { series: 500 } : {})],
   ['block select', () => runBlockSelectBench(quick ? { series: 2_000 } : {})],
   ['xor chunks', () => runXorBench()],
+  ['histogram chunks', () => runHistogramBench()],
   ['wal', () => runWalBench({ seconds: quick ? 1 : 3 })],
   ['exposition parser', () => runParserBench()],
   ['remote-write decode', () => runRemoteWriteBench(quick ? { series: 20_000 } : {})],

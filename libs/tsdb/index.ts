@@ -3,7 +3,7 @@ export { DB, HOUR, MergeQuerier, headChunkSeries } from './db.ts';
 export type { DBOptions } from './db.ts';
 export { Head, TxnSamples } from './head/head.ts';
 export type { HeadOptions, HeadStats, HeadLog, SeriesLimiter } from './head/head.ts';
-export { Block, writeBlock, chunksFromSamples, chunkSeriesFromSeriesSet, clampChunks } from './block.ts';
+export { Block, ChunkBuilder, writeBlock, chunksFromSamples, chunkSeriesFromSeriesSet, clampChunks } from './block.ts';
 export type { ChunkSeriesEntry, WriteBlockOptions } from './block.ts';
 export { ChunkSeries, ChunksIterator } from './chunk_series.ts';
 export type { TimedChunk } from './chunk_series.ts';
@@ -13,7 +13,7 @@ export {
   XORChunk, Encoding, chunkFromBytes, HistogramChunk, HistogramAppender, HistogramIterator, FloatHistogramChunk, FloatHistogramAppender,
   FloatHistogramIterator, CounterResetHeader, counterResetHeaderOf,
 } from './chunkenc/index.ts';
-export type { Chunk, ChunkAppender } from './chunkenc/index.ts';
+export type { Chunk, ChunkAppender, HistogramAppenderBase, HistogramChunkBase } from './chunkenc/index.ts';
 export { ChunkReader, ChunkWriter, scanSegmentFile, listSegmentFiles } from './chunks/index.ts';
 export type { ChunkMeta } from './chunks/index.ts';
 export { IndexReader, IndexWriter } from './index/index.ts';

@@ -39,8 +39,8 @@ export class FloatHistogramChunk extends HistogramChunkBase<FloatHistogramAppend
 }
 
 /** Per-field XOR state, 4 words a field: bits hi, lo, leading and trailing zeros. */
-function newState(fields: number): Uint32Array {
-  const st = new Uint32Array(4 * fields);
+function newState(fields: number): Int32Array {
+  const st = new Int32Array(4 * fields);
   for (let k = 2; k < st.length; k += 4) st[k] = NO_WINDOW;
   return st;
 }

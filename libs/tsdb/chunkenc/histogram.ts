@@ -49,7 +49,7 @@ export class HistogramAppender extends HistogramAppenderBase {
   private bd = new Float64Array(0);
   private abs = new Float64Array(0);
   /** The sum's XOR state: bits hi, lo, leading, trailing. */
-  private readonly sumSt = new Uint32Array([0, 0, NO_WINDOW, 0]);
+  private readonly sumSt = new Int32Array([0, 0, NO_WINDOW, 0]);
 
   protected counts(): Float64Array {
     return this.abs;
@@ -275,7 +275,7 @@ export class HistogramIterator implements SampleIterator, HistogramChunkIterator
   /** @internal */
   bd = new Float64Array(0);
   /** @internal */
-  readonly sumSt = new Uint32Array([0, 0, NO_WINDOW, 0]);
+  readonly sumSt = new Int32Array([0, 0, NO_WINDOW, 0]);
 
   /** Restarts on the given chunk bytes. */
   reset(bytes: Uint8Array): void {

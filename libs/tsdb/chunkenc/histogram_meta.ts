@@ -50,14 +50,17 @@ export function floatFromBits(hi: number, lo: number): number {
   return f64[0]!;
 }
 
-/** The high word of v's bits; the low word is then in `lastLo()`. */
+/**
+ * The high word of v's bits; the low word is then in `lastLo()`. Both as int32: a uint32 above
+ * 2^31 is no small integer, and V8 would box it in a heap number wherever it is not inlined.
+ */
 export function floatHi(v: number): number {
   f64[0] = v;
-  return u32[HI]!;
+  return u32[HI]! | 0;
 }
 
 export function lastLo(): number {
-  return u32[LO]!;
+  return u32[LO]! | 0;
 }
 
 /** A chunk's bucket layout. Spans are owned by whoever holds the layout (copied in and out). */
@@ -124,9 +127,10 @@ export class HistogramBitWriter extends BitWriter {
 
   /**
    * Gorilla XOR of a float against the previous value, in Prometheus' xorWrite form. The field's
-   * state is `st[k..k+3]`: previous bits hi, lo, then leading and trailing zeros (NO_WINDOW at first).
+   * state is `st[k..k+3]`: previous bits hi, lo (int32), then leading and trailing zeros
+   * (NO_WINDOW at first).
    */
-  putXor(st: Uint32Array, k: number, hi: number, lo: number): void {
+  putXor(st: Int32Array, k: number, hi: number, lo: number): void {
     const xHi = hi ^ st[k]!;
     const xLo = lo ^ st[k + 1]!;
     st[k] = hi;
@@ -290,13 +294,13 @@ export class HistogramBitReader extends BitReader {
   }
 
   /** Reads a float64's bits into st[k] (hi) and st[k + 1] (lo). */
-  readFloatInto(st: Uint32Array, k: number): void {
-    st[k] = this.readBits(32);
-    st[k + 1] = this.readBits(32);
+  readFloatInto(st: Int32Array, k: number): void {
+    st[k] = this.readBits(32) | 0;
+    st[k + 1] = this.readBits(32) | 0;
   }
 
   /** Applies one XOR-encoded value to the state written by HistogramBitWriter.putXor. */
-  readXor(st: Uint32Array, k: number): void {
+  readXor(st: Int32Array, k: number): void {
     if (this.readBit() === 0) return; // unchanged
     let leading: number;
     let trailing: number;

@@ -2,7 +2,7 @@
 // quantile, fraction, variance, equality and counter-reset detection (Prometheus'
 // model/histogram and promql/quantile.go semantics). Arithmetic on histograms lives elsewhere.
 
-import { goQuote } from '../../model/index.ts';
+import { bucketBound, goQuote } from '../../model/index.ts';
 import type { PositionRange } from '../parser/ast.ts';
 import type { Annotations } from './annotations.ts';
 import { KahanSum } from './kahan.ts';
@@ -14,51 +14,11 @@ export function usesCustomBuckets(h: FloatHistogram): boolean {
   return h.schema === CUSTOM_BUCKETS_SCHEMA;
 }
 
-/** frac * 2^exp without overflowing in the intermediate power (Go's math.Ldexp for normal results). */
-function ldexp(frac: number, exp: number): number {
-  if (exp > 1000) return frac * 2 ** (exp - 1000) * 2 ** 1000;
-  if (exp < -1000) return frac * 2 ** (exp + 1000) * 2 ** -1000;
-  return frac * 2 ** exp;
-}
-
-// Bucket bounds in [0.5, 1) per schema, computed once.
-const boundsBySchema = new Map<number, Float64Array>();
-
-function fracBounds(schema: number): Float64Array {
-  let t = boundsBySchema.get(schema);
-  if (!t) {
-    const n = 1 << schema;
-    t = new Float64Array(n);
-    for (let i = 0; i < n; i++) t[i] = 2 ** (i / n - 1);
-    boundsBySchema.set(schema, t);
-  }
-  return t;
-}
-
 /**
- * Upper bound of bucket `idx` (lower bound of idx+1): 2^(idx/2^schema) for exponential schemas,
- * the custom values for schema -53 (-Inf / +Inf beyond them). The bucket just below the ±Inf
- * bucket ends at MaxFloat64, as in Prometheus.
+ * Upper bound of bucket `idx` (lower bound of idx+1): the model's bucketBound, which uses
+ * Prometheus' table of exponential bounds, so that `le` labels and quantiles match bit for bit.
  */
-export function getBound(idx: number, schema: number, customValues: readonly number[] | undefined): number {
-  if (schema === CUSTOM_BUCKETS_SCHEMA) {
-    const cv = customValues ?? [];
-    if (idx === cv.length) return Infinity;
-    if (idx === -1) return -Infinity;
-    return cv[idx]!;
-  }
-  if (schema < 0) {
-    const exp = idx * 2 ** -schema;
-    if (exp === 1024) return Number.MAX_VALUE;
-    return ldexp(1, exp);
-  }
-  const n = 1 << schema;
-  const fracIdx = ((idx % n) + n) % n;
-  const frac = fracBounds(schema)[fracIdx]!;
-  const exp = Math.floor(idx / n) + 1;
-  if (frac === 0.5 && exp === 1025) return Number.MAX_VALUE;
-  return ldexp(frac, exp);
-}
+export const getBound: (idx: number, schema: number, customValues: readonly number[] | undefined) => number = bucketBound;
 
 /** A populated or empty bucket as the iterators return it. */
 export interface HBucket {

@@ -1,6 +1,7 @@
 // The ring as stored in the KV store: one JSON document per ring (key "ring" under the ring's
-// prefix, e.g. "collectors/ingester"), holding every instance with its tokens, state and last
+// prefix, e.g. "collectors/ring"), holding every instance with its tokens, state and last
 // heartbeat. Field names follow dskit's ring.Desc, in snake_case JSON.
+import { z } from 'zod';
 
 export const InstanceState = {
   /** Registered, tokens not yet owned: receives no writes. */
@@ -40,4 +41,20 @@ export function withInstance(desc: RingDesc | null, id: string, f: (cur: Instanc
   if (next === undefined) delete instances[id];
   else instances[id] = next;
   return { instances };
+}
+
+const instanceDescSchema = z.object({
+  addr: z.string(),
+  zone: z.string(),
+  state: z.enum([InstanceState.Joining, InstanceState.Active, InstanceState.Leaving]),
+  tokens: z.array(z.number().int().min(0).max(0xffffffff)),
+  heartbeat_timestamp: z.number(),
+  registered_timestamp: z.number(),
+});
+
+const ringDescSchema = z.object({ instances: z.record(z.string(), instanceDescSchema) });
+
+/** Checks a decoded ring document (the KV codec's parse step): a malformed one is refused, not used. */
+export function parseRingDesc(value: unknown): RingDesc {
+  return ringDescSchema.parse(value) as RingDesc;
 }

@@ -1,7 +1,7 @@
 // Public face of libs/ring: the hash ring of ingesters (and later store-gateways, compactors):
 // its stored form, lookups (replication sets with quorum), membership (lifecycler) and a watcher
 // that keeps a process's view of the ring current.
-export { InstanceState, emptyRing, withInstance } from './desc.ts';
+export { InstanceState, emptyRing, parseRingDesc, withInstance } from './desc.ts';
 export type { InstanceDesc, RingDesc } from './desc.ts';
 export type { RingKV } from './kv.ts';
 export { Lifecycler, forgetInstance } from './lifecycler.ts';

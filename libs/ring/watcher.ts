@@ -10,6 +10,7 @@ export class RingWatcher extends Service {
   private current: ReadRing;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     private readonly key: string,
@@ -28,8 +29,34 @@ export class RingWatcher extends Service {
     return this.current;
   }
 
+  /**
+   * Resolves once the latest ring satisfies `pred` (at once if it does now); rejects after
+   * `timeoutMs`. For an instance that must see its own entry before it serves.
+   */
+  waitFor(pred: (ring: ReadRing) => boolean, timeoutMs: number, what = 'the ring change'): Promise<void> {
+    if (pred(this.current)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!pred(this.current)) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`${this.key}: ${what} did not show in the ring within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  private set(ring: ReadRing): void {
+    this.current = ring;
+    for (const w of [...this.waiters]) w();
+  }
+
   protected override async starting(): Promise<void> {
-    this.current = new ReadRing((await this.kv.get(this.key)) ?? emptyRing(), this.opts);
+    this.set(new ReadRing((await this.kv.get(this.key)) ?? emptyRing(), this.opts));
     this.loop = this.watch();
   }
 
@@ -38,7 +65,7 @@ export class RingWatcher extends Service {
     while (!signal.aborted) {
       try {
         for await (const desc of this.kv.watchKey(this.key, signal)) {
-          this.current = new ReadRing(desc ?? emptyRing(), this.opts);
+          this.set(new ReadRing(desc ?? emptyRing(), this.opts));
         }
       } catch (err) {
         if (signal.aborted) return;

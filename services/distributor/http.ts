@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ORG_ID_HEADER, TenantError, tenantOfRequest } from '../../libs/tenant/index.ts';
 import type { Distributor } from './distributor.ts';
+import { ReplicationError } from './replication.ts';
 
 export const PUSH_PATHS = ['/api/v1/push', '/api/v1/write'] as const;
 
@@ -26,7 +27,14 @@ export function registerPushRoutes(
           return reply.code(err.status).type('text/plain; charset=utf-8').send(err.message);
         }
         const body = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
-        const res = await distributor.push(tenant, body);
+        let res;
+        try {
+          res = await distributor.push(tenant, body);
+        } catch (err) {
+          // Not enough ingesters took the series: a 5xx, so the sender retries.
+          if (!(err instanceof ReplicationError)) throw err;
+          return reply.code(500).type('text/plain; charset=utf-8').send(err.message);
+        }
         return reply.code(res.status).type('text/plain; charset=utf-8').send(res.body);
       });
     }

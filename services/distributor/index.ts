@@ -6,3 +6,5 @@ export type { DistributorConfig } from './config.ts';
 export { registerPushRoutes } from './http.ts';
 export { ReplicationError, pushToReplicas, seriesToken } from './replication.ts';
 export type { IngesterPool, RemoteIngester } from './replication.ts';
+export { IngesterClientPool, RingPusher } from './ring_pusher.ts';
+export type { LocalIngester } from './ring_pusher.ts';

@@ -1,7 +1,10 @@
-// Public face of the ingester service: the per-tenant TSDBs, the push/query paths over them, and
-// the gRPC service and client (ring membership follows).
+// Public face of the ingester service: the per-tenant TSDBs, the push/query paths over them, the
+// gRPC service and client, its config section and its place in the ingester ring.
 export { Ingester, MAX_REPORTED } from './ingester.ts';
 export type { PushResult, Rejection, RejectionCounter, TimeBounds } from './ingester.ts';
 export { TenantDBs, localSeriesLimit } from './tsdbs.ts';
 export type { TenantDBsConfig, RingShare } from './tsdbs.ts';
 export { INGESTER_SERVICE, IngesterClient, ingesterGrpcService } from './grpc.ts';
+export { ingesterConfigSchema } from './config.ts';
+export type { IngesterConfig } from './config.ts';
+export { INGESTER_RING_KEY, defaultInstanceAddr, ingesterInstanceId, ingesterLifecyclerConfig, ingesterRingOptions } from './ring.ts';

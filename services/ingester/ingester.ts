@@ -58,6 +58,8 @@ export class Ingester extends Service {
     log: Logger = nopLogger,
     private readonly countRejected: RejectionCounter = () => {},
     ring?: RingShare,
+    /** Ring membership (a Lifecycler): joined once the WALs are replayed, left before the TSDBs close. */
+    private readonly membership?: Service,
   ) {
     super('ingester');
     this.dbs = new TenantDBs(cfg, overrides, log, ring);
@@ -65,10 +67,27 @@ export class Ingester extends Service {
 
   protected override async starting(): Promise<void> {
     await this.dbs.openExisting();
+    try {
+      await this.membership?.start();
+    } catch (err) {
+      await this.dbs.closeAll();
+      throw err;
+    }
   }
 
   protected override async stopping(): Promise<void> {
+    // Leave the ring first, so distributors stop sending before the TSDBs close.
+    await this.membership?.stop();
     await this.dbs.closeAll();
+  }
+
+  /**
+   * POST /ingester/shutdown: cuts the heads into blocks, leaves the ring and stops this ingester;
+   * the process keeps running until it is told to exit.
+   */
+  async shutdown(): Promise<void> {
+    await this.flush();
+    await this.stop();
   }
 
   /**

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { serverConfigSchema } from '../../libs/server/index.ts';
 import { authConfigSchema, limitsConfigSchema, runtimeConfigSchema } from '../../libs/tenant/index.ts';
 import { distributorConfigSchema } from '../distributor/index.ts';
+import { ingesterConfigSchema } from '../ingester/index.ts';
 import { querierConfigSchema } from '../querier/index.ts';
 import type { DeepReadonly, LoadOptions } from '../../libs/services/index.ts';
 import { duration, durationList, loadConfig, secret, section, stringList } from '../../libs/services/index.ts';
@@ -35,13 +36,6 @@ export const blocksStorageConfigSchema = section({
   if (v.backend === 's3' && v.s3.bucket_name === '') {
     ctx.addIssue({ code: 'custom', path: ['s3', 'bucket_name'], message: 'required when blocks_storage.backend is "s3"', input: '' });
   }
-});
-
-export const ingesterConfigSchema = section({
-  ring: section({
-    // Mimir's default. A single-process run has one ingester; the ring clamps the replication set to it.
-    replication_factor: z.number().int().min(1).default(3).describe('Number of ingesters each series is written to.'),
-  }),
 });
 
 export const storageConfigSchema = section({

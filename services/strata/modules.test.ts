@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -72,6 +72,41 @@ describe('strata modules', () => {
       // Routes added by modules started before the server listened.
       assert.equal(await (await get('/api/v1/query?query=1%2B1&time=10')).text(), '{"status":"success","data":{"resultType":"scalar","result":[10,"2"]}}');
       assert.equal(await (await get('/prometheus/api/v1/labels')).text(), '{"status":"success","data":[]}');
+    } finally {
+      await manager.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('put the ingester in the ring, show it on /ingester/ring, and take it out on /ingester/shutdown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-ring-'));
+    const config = loadStrataConfig({
+      argv: ['--server.http-listen-address=127.0.0.1', '--server.http-listen-port=0', `--storage.dir=${dir}`, '--ingester.ring.instance-id=ingester-a'],
+      env: {},
+    });
+    const manager = new ModuleManager(MODULES);
+    const ctx: StrataContext = {
+      config, logger: nopLogger, build: { version: 'v', revision: 'r', branch: 'b' }, readiness: () => manager.readiness(),
+    };
+    await manager.start(resolveTargets(config.target), ctx);
+    try {
+      const port = provided(ctx.server, 'server').address()?.port;
+      const call = (p: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${port}${p}`, { ...init, redirect: 'manual', signal: AbortSignal.timeout(5000) });
+      const ring = async () => ((await (await call('/ingester/ring', { headers: { accept: 'application/json' } })).json()) as { shards: { id: string; state: string; tokens: number; healthy: boolean }[] }).shards;
+      assert.deepEqual((await ring()).map((r) => [r.id, r.state, r.tokens, r.healthy]), [['ingester-a', 'ACTIVE', 128, true]]);
+      const html = await (await call('/ingester/ring')).text();
+      assert.match(html, /<td>ingester-a<\/td><td>ACTIVE<\/td><td>healthy<\/td>/);
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      assert.equal((await call('/ingester/ring', { method: 'POST', headers: form, body: 'forget=nobody' })).status, 404);
+      // The tokens were kept on disk for a restart.
+      const tokens = JSON.parse(readFileSync(join(dir, 'ingester-tokens.json'), 'utf8')) as { tokens: number[] };
+      assert.equal(tokens.tokens.length, 128);
+
+      assert.equal((await call('/ingester/shutdown', { method: 'POST' })).status, 204);
+      assert.deepEqual(await ring(), []);
+      const ready = await call('/ready');
+      assert.equal(ready.status, 503);
+      assert.match(await ready.text(), /ingester is Terminated/);
     } finally {
       await manager.stop();
       rmSync(dir, { recursive: true, force: true });

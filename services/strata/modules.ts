@@ -5,14 +5,19 @@ import type { Logger } from '../../libs/log/index.ts';
 import type { BuildInfo } from '../../libs/server/index.ts';
 import { Server, createMetricsRegistry, errorBody } from '../../libs/server/index.ts';
 import type { ModuleDefinition, Readiness } from '../../libs/services/index.ts';
-import { RenderMode, renderConfig } from '../../libs/services/index.ts';
+import { BasicService, RenderMode, renderConfig } from '../../libs/services/index.ts';
 import { Counter, Gauge } from 'prom-client';
+import { createKV, jsonCodec, type KVClientService } from '../../libs/kv/index.ts';
+import { Lifecycler, RingWatcher, parseRingDesc, type RingDesc } from '../../libs/ring/index.ts';
 import { Overrides, RuntimeConfigLoader } from '../../libs/tenant/index.ts';
-import { Distributor, registerPushRoutes } from '../distributor/index.ts';
-import { INGESTER_SERVICE, Ingester, ingesterGrpcService } from '../ingester/index.ts';
+import { Distributor, IngesterClientPool, RingPusher, registerPushRoutes } from '../distributor/index.ts';
+import {
+  INGESTER_RING_KEY, INGESTER_SERVICE, Ingester, ingesterGrpcService, ingesterInstanceId, ingesterLifecyclerConfig, ingesterRingOptions,
+} from '../ingester/index.ts';
 import { Engine, createQuerier } from '../querier/index.ts';
 import type { Config } from './config.ts';
 import { configSchema } from './config.ts';
+import { registerRingPage } from './ring_page.ts';
 
 /**
  * Shared by every module's init, which run one at a time in dependency order: a module reads what
@@ -29,6 +34,10 @@ export interface StrataContext {
   server?: Server;
   /** Set by `overrides`: every tenant's limits. */
   overrides?: Overrides;
+  /** Set by `ingester-ring-kv`: the KV store holding the ingester ring. */
+  ingesterRingKV?: KVClientService<RingDesc>;
+  /** Set by `ingester-ring`: this process' view of the ingester ring. */
+  ingesterRing?: RingWatcher;
   /** Set by `ingester`. */
   ingester?: Ingester;
 }
@@ -98,10 +107,52 @@ export const MODULES: readonly StrataModule[] = [
     },
   },
   {
+    // The store of the ingester ring: in-process by default, NATS JetStream KV in a cluster.
+    name: 'ingester-ring-kv',
+    deps: [],
+    init: (ctx) => {
+      ctx.ingesterRingKV = createKV<RingDesc>(ctx.config.ingester.ring.kvstore, jsonCodec(parseRingDesc), {
+        name: 'ingester-ring-kv',
+        logger: ctx.logger.child({ component: 'ingester-ring-kv' }),
+      });
+      return ctx.ingesterRingKV;
+    },
+  },
+  {
+    // The ingester ring as distributors and queriers see it, and its page.
+    name: 'ingester-ring',
+    deps: ['api', 'ingester-ring-kv'],
+    init: (ctx) => {
+      const kv = provided(ctx.ingesterRingKV, 'ingester ring KV store');
+      const watcher = new RingWatcher(INGESTER_RING_KEY, ingesterRingOptions(ctx.config.ingester.ring), kv, ctx.logger.child({ component: 'ingester-ring' }));
+      registerRingPage(provided(ctx.server, 'HTTP server').http, {
+        path: '/ingester/ring',
+        title: 'Ingester ring',
+        ring: () => watcher.ring(),
+        kv,
+        key: INGESTER_RING_KEY,
+      });
+      ctx.ingesterRing = watcher;
+      return watcher;
+    },
+  },
+  {
     name: 'ingester',
-    deps: ['api', 'overrides'],
+    deps: ['api', 'overrides', 'ingester-ring'],
     init: (ctx) => {
       const tsdb = ctx.config.blocks_storage.tsdb;
+      const ringCfg = ctx.config.ingester.ring;
+      const watcher = provided(ctx.ingesterRing, 'ingester ring');
+      const lcCfg = ingesterLifecyclerConfig(ringCfg, ctx.config.server.grpc_listen_port, ctx.config.storage.dir);
+      const lifecycler = new Lifecycler(lcCfg, provided(ctx.ingesterRingKV, 'ingester ring KV store'), ctx.logger.child({ component: 'ingester-lifecycler' }));
+      // Joined once this process' own ring view shows the instance, so its first push finds it.
+      const membership = new BasicService('ingester-lifecycler', {
+        starting: async () => {
+          await lifecycler.start();
+          await watcher.waitFor((r) => r.allInstances().some((i) => i.id === lcCfg.instanceId), 10_000, `instance ${lcCfg.instanceId}`);
+        },
+        stopping: () => lifecycler.stop(),
+      });
       const rejected = new Counter({
         name: 'strata_ingester_rejected_samples_total',
         help: 'Samples the ingester refused, by tenant and reason.',
@@ -113,6 +164,9 @@ export const MODULES: readonly StrataModule[] = [
         provided(ctx.overrides, 'overrides'),
         ctx.logger.child({ component: 'ingester' }),
         (tenant, reason, n) => rejected.inc({ tenant, reason }, n),
+        // Series limits are global: each ingester holds its share of the tenant's series.
+        { ingesters: () => watcher.ring().instanceCount(), replicationFactor: () => ringCfg.replication_factor },
+        membership,
       );
       const server = provided(ctx.server, 'HTTP server');
       server.route({
@@ -123,28 +177,41 @@ export const MODULES: readonly StrataModule[] = [
           return reply.code(204).send();
         },
       });
+      server.route({
+        method: 'POST',
+        url: '/ingester/shutdown',
+        handler: async (_req, reply) => {
+          await ingester.shutdown();
+          return reply.code(204).send();
+        },
+      });
       server.addGrpcService(INGESTER_SERVICE, ingesterGrpcService(ingester));
       ctx.ingester = ingester;
       return ingester;
     },
   },
   {
-    // The remote-write receiver. It sends to the ingester of this process until the ingester
-    // ring and gRPC clients let it reach ingesters elsewhere.
+    // The remote-write receiver: series go to their ingesters through the ring; the ingester of
+    // this process, when there is one, is called without gRPC.
     name: 'distributor',
-    deps: ['api', 'overrides', 'ingester'],
+    deps: ['api', 'overrides', 'ingester-ring'],
     init: (ctx) => {
+      const watcher = provided(ctx.ingesterRing, 'ingester ring');
+      const localId = ingesterInstanceId(ctx.config.ingester.ring);
+      // Looked up per push: in `all`, the ingester module initialises after this one.
+      const local = () => (ctx.ingester ? { id: localId, push: ctx.ingester.push.bind(ctx.ingester) } : undefined);
+      const pool = new IngesterClientPool(local);
       const distributor = new Distributor(
         ctx.config.distributor,
         provided(ctx.overrides, 'overrides'),
-        provided(ctx.ingester, 'ingester'),
+        new RingPusher(() => watcher.ring(), pool, local),
         provided(ctx.registry, 'metrics registry'),
       );
       registerPushRoutes(provided(ctx.server, 'HTTP server').http, distributor, {
         multitenancy: ctx.config.auth.multitenancy_enabled,
         maxBodyBytes: ctx.config.distributor.max_recv_msg_size,
       });
-      return undefined;
+      return new BasicService('distributor', { stopping: async () => pool.close() });
     },
   },
   {

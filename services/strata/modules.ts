@@ -168,6 +168,16 @@ export const MODULES: readonly StrataModule[] = [
         { ingesters: () => watcher.ring().instanceCount(), replicationFactor: () => ringCfg.replication_factor },
         membership,
       );
+      new Gauge({
+        name: 'strata_ingester_memory_series',
+        help: 'Series in the ingester\'s heads, all tenants.',
+        registers: [provided(ctx.registry, 'metrics registry')],
+        collect() {
+          let n = 0;
+          for (const t of ingester.dbs.tenants()) n += ingester.dbs.get(t)?.head.numSeries() ?? 0;
+          this.set(n);
+        },
+      });
       const server = provided(ctx.server, 'HTTP server');
       server.route({
         method: ['GET', 'POST'],

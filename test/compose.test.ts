@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { loadStrataConfig } from '../services/strata/config.ts';
-import { resolveTargets } from '../services/strata/modules.ts';
+import { loadStrataConfig, resolveTargets } from '../services/strata/index.ts';
 import { REPO_ROOT } from './harness.ts';
 
 interface ComposeService {

@@ -26,6 +26,7 @@ export {
 } from './decode.ts';
 export type { DecodedHistogram, SeriesLabels, WriteRequestDecoderOptions } from './decode.ts';
 export { WriteRequestEncoder, encodeLabels, encodeWriteRequest } from './encode.ts';
+export { modelHistogram } from './histogram.ts';
 export type {
   BucketSpanInput,
   ExemplarInput,

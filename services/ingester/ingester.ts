@@ -4,7 +4,7 @@
 import type { Logger } from '../../libs/log/index.ts';
 import { nopLogger } from '../../libs/log/index.ts';
 import { Labels } from '../../libs/model/index.ts';
-import { SeriesFlag, type DecodedWriteRequest } from '../../libs/remotewrite/index.ts';
+import { SeriesFlag, modelHistogram, type DecodedWriteRequest } from '../../libs/remotewrite/index.ts';
 import { Service } from '../../libs/services/index.ts';
 import { AppendError, EMPTY_SERIES_SET, type Querier, type Queryable } from '../../libs/storage/index.ts';
 import type { Overrides } from '../../libs/tenant/index.ts';
@@ -91,9 +91,9 @@ export class Ingester extends Service {
   }
 
   /**
-   * Appends the float samples of the given series of `req` (all when `series` is omitted) as one
-   * transaction; resolves after the WAL write. Samples the TSDB refuses are reported, the rest
-   * are stored. Native histograms are reported as not supported yet. Samples outside the
+   * Appends the samples and native histograms of the given series of `req` (all when `series` is
+   * omitted) as one transaction; resolves after the WAL write. Samples the TSDB refuses are
+   * reported, the rest are stored. Samples outside the
    * tenant's grace periods are refused (`bounds`, by default from the tenant's limits at `now`).
    */
   async push(tenant: string, req: DecodedWriteRequest, series?: ArrayLike<number>, bounds: TimeBounds = this.bounds(tenant, Date.now())): Promise<PushResult> {
@@ -108,6 +108,17 @@ export class Ingester extends Service {
       byReason.set(reason, (byReason.get(reason) ?? 0) + n);
       if (rejections.length < MAX_REPORTED) rejections.push({ series: s, reason, message });
     };
+    const inBounds = (i: number, t: number, labels: Labels): boolean => {
+      if (t > bounds.maxT) {
+        reject(i, 'sample_too_far_in_future', `received a sample whose timestamp is too far in the future, timestamp: ${t} series: '${truncate(labels.toString())}' (err-mimir-too-far-in-future)`, 1);
+        return false;
+      }
+      if (t < bounds.minT) {
+        reject(i, 'sample_too_far_in_past', `received a sample whose timestamp is too far in the past, timestamp: ${t} series: '${truncate(labels.toString())}' (err-mimir-too-far-in-past)`, 1);
+        return false;
+      }
+      return true;
+    };
     const n = series ? series.length : req.seriesCount;
     const ts = req.sampleTimestamps;
     const vs = req.sampleValues;
@@ -117,14 +128,7 @@ export class Ingester extends Service {
       let ref = 0;
       for (let k = req.sampleStart[i]!, end = req.sampleStart[i + 1]!; k < end; k++) {
         const t = ts[k]!;
-        if (t > bounds.maxT) {
-          reject(i, 'sample_too_far_in_future', `received a sample whose timestamp is too far in the future, timestamp: ${t} series: '${truncate(labels.toString())}' (err-mimir-too-far-in-future)`, 1);
-          continue;
-        }
-        if (t < bounds.minT) {
-          reject(i, 'sample_too_far_in_past', `received a sample whose timestamp is too far in the past, timestamp: ${t} series: '${truncate(labels.toString())}' (err-mimir-too-far-in-past)`, 1);
-          continue;
-        }
+        if (!inBounds(i, t, labels)) continue;
         try {
           ref = app.append(ref, labels, t, vs[k]!);
           accepted++;
@@ -133,8 +137,18 @@ export class Ingester extends Service {
           reject(i, err.code, `${err.message}. timestamp=${new Date(t).toISOString()}, series=${labels.toString()}`, 1);
         }
       }
-      const hists = req.histogramStart[i + 1]! - req.histogramStart[i]!;
-      if (hists > 0) reject(i, 'native_histograms_unsupported', `native histograms are not supported yet, series=${labels.toString()}`, hists);
+      for (let h = req.histogramStart[i]!, end = req.histogramStart[i + 1]!; h < end; h++) {
+        const t = req.histTimestamp[h]!;
+        if (!inBounds(i, t, labels)) continue;
+        const x = modelHistogram(req, h);
+        try {
+          ref = app.appendHistogram(ref, labels, t, x.h, x.fh);
+          accepted++;
+        } catch (err) {
+          if (!(err instanceof AppendError)) throw err;
+          reject(i, err.code, `${err.message}. timestamp=${new Date(t).toISOString()}, series=${labels.toString()}`, 1);
+        }
+      }
     }
     await app.commit();
     for (const [reason, count] of byReason) this.countRejected(tenant, reason, count);

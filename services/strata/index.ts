@@ -1,0 +1,5 @@
+// Public face of the strata executable's package: its config loader and target resolution, for
+// tests and tools that check command lines (e.g. docker-compose.yml) without starting a process.
+export { configSchema, loadStrataConfig } from './config.ts';
+export type { Config } from './config.ts';
+export { TARGETS, TargetError, resolveTargets } from './modules.ts';

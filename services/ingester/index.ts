@@ -4,4 +4,7 @@ export { Ingester, MAX_REPORTED } from './ingester.ts';
 export type { PushResult, Rejection, RejectionCounter, TimeBounds } from './ingester.ts';
 export { TenantDBs, localSeriesLimit } from './tsdbs.ts';
 export type { TenantDBsConfig, RingShare } from './tsdbs.ts';
-export { INGESTER_SERVICE, IngesterClient, ingesterGrpcService } from './grpc.ts';
+export { DEFAULT_READ_TIMEOUT_MS, INGESTER_SERVICE, IngesterClient, ingesterGrpcService } from './grpc.ts';
+export type { QueryStreamLimits, ReadCallOptions } from './grpc.ts';
+export { IngesterMessageError } from './query_codec.ts';
+export type { LabelNamesRequest, LabelValuesRequest, MetricMetadata, QueryRequest, StreamedSeries } from './query_codec.ts';

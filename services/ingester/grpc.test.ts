@@ -14,6 +14,7 @@ import { Overrides, limitsConfigSchema } from '../../libs/tenant/index.ts';
 import { INGESTER_SERVICE, IngesterClient, ingesterGrpcService } from './grpc.ts';
 import { decodePushResponse, encodePushResponse } from './grpc_codec.ts';
 import { Ingester } from './ingester.ts';
+import { LocalIngesterReader } from './local_reader.ts';
 
 describe('ingester gRPC', () => {
   let dir: string;
@@ -101,6 +102,12 @@ describe('ingester gRPC', () => {
     assert.deepEqual(await client.labelValues('reader', { name: '__name__', start: -Infinity, end: Infinity, matchers: [] }), ['other', 'up']);
     assert.deepEqual(await client.labelValues('reader', { name: 'i', start: -Infinity, end: Infinity, matchers: [new Matcher(MatchType.NotRegexp, 'i', '[12]')] }), ['0', '3', '4']);
     assert.deepEqual(await client.metricsMetadata('reader'), []);
+    // The in-process reader answers as the client does.
+    const local = new LocalIngesterReader(ingester);
+    const viaLocal = [];
+    for await (const s of local.queryStream('reader', { start: t0, end: t0 + 7_200_000, matchers })) viaLocal.push(s);
+    assert.deepEqual(viaLocal.map((s) => [s.labels.toString(), s.chunks.map((c) => Buffer.from(c.chunk.bytes()).toString('hex'))]), got.map((s) => [s.labels.toString(), s.chunks.map((c) => Buffer.from(c.chunk.bytes()).toString('hex'))]));
+    assert.deepEqual(await local.labelValues('reader', { name: '__name__', start: -Infinity, end: Infinity, matchers: [] }), ['other', 'up']);
     // A tenant that never wrote has nothing.
     const empty = [];
     for await (const s of client.queryStream('nobody', { start: -Infinity, end: Infinity, matchers })) empty.push(s);

@@ -7,4 +7,5 @@ export type { TenantDBsConfig, RingShare } from './tsdbs.ts';
 export { DEFAULT_READ_TIMEOUT_MS, INGESTER_SERVICE, IngesterClient, ingesterGrpcService } from './grpc.ts';
 export type { QueryStreamLimits, ReadCallOptions } from './grpc.ts';
 export { IngesterMessageError } from './query_codec.ts';
+export { LocalIngesterReader } from './local_reader.ts';
 export type { LabelNamesRequest, LabelValuesRequest, MetricMetadata, QueryRequest, StreamedSeries } from './query_codec.ts';

@@ -298,6 +298,11 @@ export class Block implements Queryable {
     return new BlockQuerier(this, mint, maxt, this.tombstones);
   }
 
+  /** Whether some series have deleted intervals, which readers of raw chunks must apply themselves. */
+  hasTombstones(): boolean {
+    return this.tombstones.size > 0;
+  }
+
   close(): void {
     this.index.close();
     this.chunkReader.close();

@@ -6,6 +6,7 @@ export type { HeadOptions, HeadStats, HeadLog, SeriesLimiter } from './head/head
 export { Block, ChunkBuilder, writeBlock, chunksFromSamples, chunkSeriesFromSeriesSet, clampChunks } from './block.ts';
 export type { ChunkSeriesEntry, WriteBlockOptions } from './block.ts';
 export { ChunkSeries, ChunksIterator } from './chunk_series.ts';
+export { selectChunkSeries } from './chunk_querier.ts';
 export type { TimedChunk } from './chunk_series.ts';
 export { postingsForMatchers } from './postings_for_matchers.ts';
 export type { PostingsIndex } from './postings_for_matchers.ts';

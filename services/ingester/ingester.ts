@@ -3,11 +3,12 @@
 // queriers. Ring membership and the gRPC service wrap this.
 import type { Logger } from '../../libs/log/index.ts';
 import { nopLogger } from '../../libs/log/index.ts';
-import { Labels } from '../../libs/model/index.ts';
+import { Labels, type Matcher } from '../../libs/model/index.ts';
 import { SeriesFlag, modelHistogram, type DecodedWriteRequest } from '../../libs/remotewrite/index.ts';
 import { Service } from '../../libs/services/index.ts';
 import { AppendError, EMPTY_SERIES_SET, type Querier, type Queryable } from '../../libs/storage/index.ts';
 import type { Overrides } from '../../libs/tenant/index.ts';
+import { selectChunkSeries, type ChunkSeriesEntry } from '../../libs/tsdb/index.ts';
 import { TenantDBs, type RingShare, type TenantDBsConfig } from './tsdbs.ts';
 
 /** Why a sample of a push was not stored. */
@@ -45,6 +46,8 @@ function withoutEmptyValues(flat: readonly string[]): Labels {
 }
 
 const truncate = (s: string): string => (s.length > 200 ? s.slice(0, 200) : s);
+
+const NO_CHUNK_SERIES: AsyncIterable<ChunkSeriesEntry> = { [Symbol.asyncIterator]: async function* () {} };
 
 /** Receives rejection counts for metrics (tenant, reason, samples). */
 export type RejectionCounter = (tenant: string, reason: string, samples: number) => void;
@@ -178,6 +181,15 @@ export class Ingester extends Service {
         };
       },
     };
+  }
+
+  /**
+   * The tenant's series matching `matchers` with chunks overlapping [mint, maxt], sorted by
+   * labels, with their chunks as stored (what QueryStream sends); nothing before its first write.
+   */
+  selectChunks(tenant: string, mint: number, maxt: number, matchers: readonly Matcher[], seriesOnly = false): AsyncIterable<ChunkSeriesEntry> {
+    const db = this.dbs.get(tenant);
+    return db ? selectChunkSeries(db, mint, maxt, matchers, seriesOnly) : NO_CHUNK_SERIES;
   }
 
   /** Cuts every tenant's head into blocks (POST /ingester/flush). */

@@ -1,5 +1,5 @@
 // Public face of the querier: the Prometheus HTTP query API served at /api/v1 and
-// /prometheus/api/v1, and its config section.
+// /prometheus/api/v1, its config section, and the ingesters of the ring as a Queryable.
 import type { Logger } from '../../libs/log/index.ts';
 import type { BuildInfo, Server } from '../../libs/server/index.ts';
 import type { Queryable } from '../../libs/storage/index.ts';
@@ -12,6 +12,8 @@ export { querierConfigSchema } from './config.ts';
 export type { QuerierConfig } from './config.ts';
 export { ApiError, ErrorType, statusCodeFor } from './errors.ts';
 export { Engine } from './promql.ts';
+export { IngestersQueryable, IngestersUnavailableError, replicatedSeries } from './ingester_queryable.ts';
+export type { IngesterReader, IngesterReaderPool, IngestersQueryableOptions } from './ingester_queryable.ts';
 export type { EngineOptions, QueryEngine, Query, QueryResult, QueryOptions, QuerySampleStats } from './promql.ts';
 
 /** Where the API is served: Prometheus' own path and Mimir's prefixed one. */

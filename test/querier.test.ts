@@ -98,11 +98,11 @@ describe('query API over a local TSDB, with promtool', { skip: !existsSync(PROMT
     assert.match(a, new RegExp(String.raw`^\{"status":"success","data":\{"resultType":"vector","result":\[\{"metric":\{"__name__":"up","instance":"a","job":"api"\},"value":\[${T0},"1"\]\}`));
   });
 
-  it('is served by --target=querier too', async () => {
+  it('is served by --target=querier,ingester too (the querier reads the ingester through the ring)', async () => {
     const dir = join(tmp, 'querier-tsdb');
     const created = await runStrata(['tool', 'block', 'create', '--from-openmetrics', om, '--out', join(dir, 'anonymous')], { timeoutMs: 60_000 });
     assert.equal(created.code, 0, created.stderr);
-    const q = await startStrata(['--target=querier', `--blocks-storage.tsdb.dir=${dir}`]);
+    const q = await startStrata(['--target=querier,ingester', `--blocks-storage.tsdb.dir=${dir}`]);
     try {
       const r = await promtool('query', 'instant', `--time=${T0}`, q.url, 'count(up)');
       assert.equal(r.stdout, `{} => 3 @[${T0}]\n`);

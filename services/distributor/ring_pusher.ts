@@ -3,7 +3,7 @@
 // ingester (`npm start`) skips the re-encoding altogether.
 import { WriteRequestDecoder, type DecodedWriteRequest } from '../../libs/remotewrite/index.ts';
 import { Operation, type Instance, type ReadRing } from '../../libs/ring/index.ts';
-import { IngesterClient, type PushResult } from '../ingester/index.ts';
+import type { IngesterClients, PushResult } from '../ingester/index.ts';
 import type { IngesterPusher } from './distributor.ts';
 import { pushToReplicas, type IngesterPool, type RemoteIngester } from './replication.ts';
 
@@ -13,11 +13,10 @@ export interface LocalIngester {
   push(tenant: string, req: DecodedWriteRequest, series?: ArrayLike<number>): Promise<PushResult>;
 }
 
-/** gRPC clients by address, and the local ingester by instance id. */
+/** The ingesters to push to: gRPC clients by address, and the local ingester by instance id. */
 export class IngesterClientPool implements IngesterPool {
-  private readonly clients = new Map<string, IngesterClient>();
-
   constructor(
+    private readonly clients: IngesterClients,
     private readonly local: () => LocalIngester | undefined = () => undefined,
     private readonly timeoutMs = 10_000,
   ) {}
@@ -25,15 +24,8 @@ export class IngesterClientPool implements IngesterPool {
   get(instance: Instance): RemoteIngester {
     const local = this.local();
     if (local && local.id === instance.id) return localRemote(local);
-    let c = this.clients.get(instance.addr);
-    if (!c) this.clients.set(instance.addr, (c = new IngesterClient(instance.addr)));
-    const client = c;
+    const client = this.clients.get(instance.addr);
     return { push: (tenant, writeRequest) => client.push(tenant, writeRequest, this.timeoutMs) };
-  }
-
-  close(): void {
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
   }
 }
 

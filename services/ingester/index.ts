@@ -12,3 +12,4 @@ export type { QueryStreamLimits, ReadCallOptions } from './grpc.ts';
 export { IngesterMessageError } from './query_codec.ts';
 export { LocalIngesterReader } from './local_reader.ts';
 export type { LabelNamesRequest, LabelValuesRequest, MetricMetadata, QueryRequest, StreamedSeries } from './query_codec.ts';
+export { IngesterClients } from './client_pool.ts';

@@ -8,13 +8,15 @@ import type { ModuleDefinition, Readiness } from '../../libs/services/index.ts';
 import { BasicService, RenderMode, renderConfig } from '../../libs/services/index.ts';
 import { Counter, Gauge } from 'prom-client';
 import { createKV, jsonCodec, type KVClientService } from '../../libs/kv/index.ts';
-import { Lifecycler, RingWatcher, parseRingDesc, type RingDesc } from '../../libs/ring/index.ts';
+import { Lifecycler, Operation, RingWatcher, parseRingDesc, type Instance, type RingDesc } from '../../libs/ring/index.ts';
+import type { Queryable } from '../../libs/storage/index.ts';
 import { Overrides, RuntimeConfigLoader } from '../../libs/tenant/index.ts';
 import { Distributor, IngesterClientPool, RingPusher, registerPushRoutes } from '../distributor/index.ts';
 import {
-  INGESTER_RING_KEY, INGESTER_SERVICE, Ingester, ingesterGrpcService, ingesterInstanceId, ingesterLifecyclerConfig, ingesterRingOptions,
+  INGESTER_RING_KEY, INGESTER_SERVICE, Ingester, IngesterClients, LocalIngesterReader, ingesterGrpcService, ingesterInstanceId, ingesterLifecyclerConfig,
+  ingesterRingOptions,
 } from '../ingester/index.ts';
-import { Engine, createQuerier } from '../querier/index.ts';
+import { Engine, IngestersQueryable, createQuerier } from '../querier/index.ts';
 import type { Config } from './config.ts';
 import { configSchema } from './config.ts';
 import { registerRingPage } from './ring_page.ts';
@@ -38,6 +40,8 @@ export interface StrataContext {
   ingesterRingKV?: KVClientService<RingDesc>;
   /** Set by `ingester-ring`: this process' view of the ingester ring. */
   ingesterRing?: RingWatcher;
+  /** Set by `ingester-ring`: gRPC clients of the ingesters, shared by distributor and querier. */
+  ingesterClients?: IngesterClients;
   /** Set by `ingester`. */
   ingester?: Ingester;
 }
@@ -133,7 +137,22 @@ export const MODULES: readonly StrataModule[] = [
         key: INGESTER_RING_KEY,
       });
       ctx.ingesterRing = watcher;
-      return watcher;
+      const clients = new IngesterClients();
+      ctx.ingesterClients = clients;
+      // Clients of ingesters that left the ring are closed once a minute.
+      let timer: NodeJS.Timeout | undefined;
+      return new BasicService('ingester-ring', {
+        starting: async () => {
+          await watcher.start();
+          timer = setInterval(() => clients.retain(new Set(watcher.ring().allInstances().map((i) => i.addr))), 60_000);
+          timer.unref();
+        },
+        stopping: async () => {
+          clearInterval(timer);
+          clients.close();
+          await watcher.stop();
+        },
+      });
     },
   },
   {
@@ -210,7 +229,7 @@ export const MODULES: readonly StrataModule[] = [
       const localId = ingesterInstanceId(ctx.config.ingester.ring);
       // Looked up per push: in `all`, the ingester module initialises after this one.
       const local = () => (ctx.ingester ? { id: localId, push: ctx.ingester.push.bind(ctx.ingester) } : undefined);
-      const pool = new IngesterClientPool(local);
+      const pool = new IngesterClientPool(provided(ctx.ingesterClients, 'ingester clients'), local);
       const distributor = new Distributor(
         ctx.config.distributor,
         provided(ctx.overrides, 'overrides'),
@@ -221,12 +240,14 @@ export const MODULES: readonly StrataModule[] = [
         multitenancy: ctx.config.auth.multitenancy_enabled,
         maxBodyBytes: ctx.config.distributor.max_recv_msg_size,
       });
-      return new BasicService('distributor', { stopping: async () => pool.close() });
+      return undefined;
     },
   },
   {
+    // PromQL over the ingesters of the ring; the ingester of this process is read without gRPC,
+    // and directly when it is the only one.
     name: 'querier',
-    deps: ['api', 'ingester'],
+    deps: ['api', 'ingester-ring'],
     init: (ctx) => {
       const cfg = ctx.config.querier;
       const engine = new Engine({
@@ -235,12 +256,22 @@ export const MODULES: readonly StrataModule[] = [
         lookbackDelta: cfg.lookback_delta,
         noStepSubqueryIntervalFn: () => cfg.default_evaluation_interval,
       });
-      const ingester = provided(ctx.ingester, 'ingester');
+      const watcher = provided(ctx.ingesterRing, 'ingester ring');
+      const clients = provided(ctx.ingesterClients, 'ingester clients');
+      const localId = ingesterInstanceId(ctx.config.ingester.ring);
+      const pool = {
+        get: (instance: Instance) => (ctx.ingester && instance.id === localId ? new LocalIngesterReader(ctx.ingester) : clients.get(instance.addr)),
+      };
+      const queryableFor = (tenant: string): Queryable => {
+        const ring = watcher.ring();
+        const only = ring.instanceCount() === 1 ? ring.allInstances()[0] : undefined;
+        if (ctx.ingester && only?.id === localId && ring.isHealthy(only, Operation.Read, Date.now())) return ctx.ingester.queryable(tenant);
+        return new IngestersQueryable({ ring: () => watcher.ring(), pool, tenant });
+      };
       createQuerier({
         server: provided(ctx.server, 'HTTP server'),
         engine,
-        // The ingester of this process, until queriers fan out over the ring and store-gateways.
-        queryableFor: (tenant) => ingester.queryable(tenant),
+        queryableFor,
         build: ctx.build,
         logger: ctx.logger.child({ component: 'querier' }),
         multitenancy: ctx.config.auth.multitenancy_enabled,

@@ -19,6 +19,11 @@ export const SeriesFlag = {
   InvalidUTF8: 8,
   /** A sample or histogram carries an integer beyond ±2^53 (timestamp, count, delta), stored as the nearest double. */
   Inexact: 16,
+  /**
+   * Labels were removed after decoding (WriteRequestDecoder.dropLabel): the series' TimeSeries
+   * body was rebuilt without them, and rawSeries returns that body instead of the bytes as sent.
+   */
+  Rewritten: 32,
 } as const;
 export type SeriesFlag = (typeof SeriesFlag)[keyof typeof SeriesFlag];
 
@@ -109,11 +114,15 @@ const EMPTY_BYTES = new Uint8Array(0);
  * Series i: labels `seriesLabels[i]`, samples `[sampleStart[i], sampleStart[i+1])` of
  * `sampleValues`/`sampleTimestamps`, exemplars `[exemplarStart[i], exemplarStart[i+1])`,
  * histograms `[histogramStart[i], histogramStart[i+1])`, and its TimeSeries message body at
- * `buf[seriesStart[i]:seriesEnd[i]]` (forwardable as is with WriteRequestEncoder.rawTimeSeries).
+ * `buf[seriesStart[i]:seriesEnd[i]]` (forwardable as is with WriteRequestEncoder.rawTimeSeries),
+ * or at `rewritten[seriesStart[i]:seriesEnd[i]]` for a series flagged SeriesFlag.Rewritten.
  */
 export class DecodedWriteRequest {
-  /** The protobuf bytes decoded; byte ranges refer to it. */
+  /** The protobuf bytes decoded; byte ranges refer to it (except for Rewritten series). */
   buf: Uint8Array = EMPTY_BYTES;
+  /** The bodies of Rewritten series, rebuilt by WriteRequestDecoder.dropLabel; reused across requests. */
+  rewritten: Uint8Array = EMPTY_BYTES;
+  rewrittenLen = 0;
 
   seriesCount = 0;
   seriesStart = new Uint32Array(64);
@@ -190,9 +199,10 @@ export class DecodedWriteRequest {
     return (this.seriesHashHi[i]! & 0x1fffff) * 0x100000000 + this.seriesHashLo[i]!;
   }
 
-  /** The body of series i's TimeSeries message, a view of `buf`. */
+  /** The body of series i's TimeSeries message as its labels now are: a view of `buf` (or of `rewritten`). */
   rawSeries(i: number): Uint8Array {
-    return this.buf.subarray(this.seriesStart[i], this.seriesEnd[i]);
+    const src = (this.seriesFlags[i]! & SeriesFlag.Rewritten) === 0 ? this.buf : this.rewritten;
+    return src.subarray(this.seriesStart[i], this.seriesEnd[i]);
   }
 
   /** Start (in its pool) of histogram h's `part`; the end is partStart(h + 1, part). */
@@ -237,6 +247,7 @@ export class DecodedWriteRequest {
   /** @internal */
   reset(buf: Uint8Array): void {
     this.buf = buf;
+    this.rewrittenLen = 0;
     this.seriesCount = 0;
     this.sampleCount = 0;
     this.exemplarCount = 0;
@@ -257,6 +268,14 @@ export class DecodedWriteRequest {
     this.sampleStart = grow32(this.sampleStart, n + 1);
     this.exemplarStart = grow32(this.exemplarStart, n + 1);
     this.histogramStart = grow32(this.histogramStart, n + 1);
+  }
+
+  /** @internal Room for n more bytes in `rewritten`. */
+  growRewritten(n: number): void {
+    if (this.rewrittenLen + n <= this.rewritten.length) return;
+    const b = new Uint8Array(Math.max(this.rewrittenLen + n, this.rewritten.length * 2, 4096));
+    b.set(this.rewritten.subarray(0, this.rewrittenLen));
+    this.rewritten = b;
   }
 
   /** @internal */
@@ -554,6 +573,34 @@ function decodeString(buf: Uint8Array, a: number, b: number): string {
   }
 }
 
+const utf8Encoder = new TextEncoder();
+
+function hasLabelName(flat: readonly string[], name: string): boolean {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return true;
+  return false;
+}
+
+/** Whether the Label message buf[a:b] has the name `nameBytes` (its last name field, as label() reads it). */
+function labelNameEquals(buf: Uint8Array, a: number, b: number, nameBytes: Uint8Array): boolean {
+  let nameAt = a;
+  let nameLen = 0;
+  let p = a;
+  while (p < b) {
+    const at = p;
+    const key = readKey(buf, p, b, F_LABEL);
+    if (key === 0x0a) {
+      nameLen = readLen(buf, vp, b, 'prometheus.Label.name');
+      nameAt = vp;
+      p = vp + nameLen;
+    } else {
+      p = skipField(buf, vp, b, key, F_LABEL, at, 0);
+    }
+  }
+  if (nameLen !== nameBytes.length) return false;
+  for (let i = 0; i < nameLen; i++) if (buf[nameAt + i] !== nameBytes[i]) return false;
+  return true;
+}
+
 const EMPTY_SERIES: SeriesLabels = makeSeriesLabels([], false);
 
 function makeSeriesLabels(flat: string[], invalidUtf8: boolean): SeriesLabels {
@@ -638,6 +685,99 @@ export class WriteRequestDecoder {
       }
     }
     return r;
+  }
+
+  /**
+   * Removes every label named `name` from the series of the request decoded last (as Mimir drops
+   * the HA replica label). A series that had it gets the labels, hash and flags it would have had
+   * if sent without it, its TimeSeries body is rebuilt without those label fields (the other
+   * fields copied as they are), and it is flagged SeriesFlag.Rewritten so that rawSeries returns
+   * the rebuilt body. Other series are untouched. Returns how many series changed.
+   */
+  dropLabel(name: string): number {
+    const r = this.req;
+    const nameBytes = utf8Encoder.encode(name);
+    let changed = 0;
+    // First rebuild the bodies (`rewritten` may grow meanwhile), then decode their labels.
+    for (let s = 0; s < r.seriesCount; s++) {
+      if (!hasLabelName(r.seriesLabels[s]!.flat, name)) continue;
+      if (this.rewriteWithout(s, nameBytes)) changed++;
+    }
+    if (changed === 0) return 0;
+    const rw = r.rewritten;
+    this.dv = new DataView(rw.buffer, rw.byteOffset, rw.byteLength);
+    for (let s = 0; s < r.seriesCount; s++) {
+      if ((r.seriesFlags[s]! & SeriesFlag.Rewritten) === 0) continue;
+      // Label flags are recomputed; Inexact comes from the samples, which did not change.
+      r.seriesFlags[s] = (r.seriesFlags[s]! & SeriesFlag.Inexact) | SeriesFlag.Rewritten;
+      this.seriesLabelsOf(rw, r.seriesStart[s]!, r.seriesEnd[s]!, s);
+    }
+    this.dv = new DataView(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength);
+    return changed;
+  }
+
+  /** Copies series s's body into `rewritten` without the labels named `nameBytes`; false if it had none. */
+  private rewriteWithout(s: number, nameBytes: Uint8Array): boolean {
+    const r = this.req;
+    const src = (r.seriesFlags[s]! & SeriesFlag.Rewritten) === 0 ? r.buf : r.rewritten;
+    const a = r.seriesStart[s]!;
+    const b = r.seriesEnd[s]!;
+    // Appending cannot overlap the source: the rebuilt body goes after everything written so far.
+    r.growRewritten(b - a);
+    const out = r.rewritten;
+    const start = r.rewrittenLen;
+    let n = start;
+    let removed = false;
+    let p = a;
+    while (p < b) {
+      const at = p;
+      const key = readKey(src, p, b, F_TS);
+      let next: number;
+      if (key === 0x0a) {
+        const len = readLen(src, vp, b, F_TS_LABELS);
+        next = vp + len;
+        if (labelNameEquals(src, vp, next, nameBytes)) {
+          removed = true;
+          p = next;
+          continue;
+        }
+      } else {
+        next = skipField(src, vp, b, key, F_TS, at, 0);
+      }
+      out.set(src.subarray(at, next), n);
+      n += next - at;
+      p = next;
+    }
+    if (!removed) return false;
+    r.rewrittenLen = n;
+    r.seriesStart[s] = start;
+    r.seriesEnd[s] = n;
+    r.seriesFlags[s]! |= SeriesFlag.Rewritten;
+    return true;
+  }
+
+  /** Sets series s's labels from the TimeSeries body buf[start:end] (this.dv must view buf). */
+  private seriesLabelsOf(buf: Uint8Array, start: number, end: number, s: number): void {
+    let labFirst = -1;
+    let labEnd = -1;
+    let contiguous = true;
+    let p = start;
+    while (p < end) {
+      const at = p;
+      const key = readKey(buf, p, end, F_TS);
+      if (key === 0x0a) {
+        const len = readLen(buf, vp, end, F_TS_LABELS);
+        if (labFirst < 0) labFirst = p;
+        else if (p !== labEnd) contiguous = false;
+        labEnd = vp + len;
+        p = labEnd;
+      } else {
+        p = skipField(buf, vp, end, key, F_TS, at, 0);
+      }
+    }
+    if (labFirst < 0) this.setSeriesLabels(s, EMPTY_SERIES);
+    else if (contiguous && this.cacheSeries) this.cachedLabels(buf, labFirst, labEnd, s);
+    else this.setSeriesLabels(s, this.parseLabels(buf, contiguous ? labFirst : start, contiguous ? labEnd : end));
   }
 
   private series(buf: Uint8Array, start: number, end: number): void {

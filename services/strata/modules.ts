@@ -8,7 +8,7 @@ import type { ModuleDefinition, Readiness } from '../../libs/services/index.ts';
 import { RenderMode, renderConfig } from '../../libs/services/index.ts';
 import { Counter, Gauge } from 'prom-client';
 import { Overrides, RuntimeConfigLoader } from '../../libs/tenant/index.ts';
-import { Distributor, registerPushRoutes } from '../distributor/index.ts';
+import { Distributor, HATracker, registerPushRoutes } from '../distributor/index.ts';
 import { INGESTER_SERVICE, Ingester, ingesterGrpcService } from '../ingester/index.ts';
 import { Engine, createQuerier } from '../querier/index.ts';
 import type { Config } from './config.ts';
@@ -134,17 +134,24 @@ export const MODULES: readonly StrataModule[] = [
     name: 'distributor',
     deps: ['api', 'overrides', 'ingester'],
     init: (ctx) => {
+      // The HA tracker is the distributor's one service (it watches the KV store); none when off.
+      const ha = ctx.config.distributor.ha_tracker;
+      const haTracker = ha.enable_ha_tracker
+        ? new HATracker(ha, provided(ctx.registry, 'metrics registry'), { logger: ctx.logger.child({ component: 'ha-tracker' }) })
+        : undefined;
       const distributor = new Distributor(
         ctx.config.distributor,
         provided(ctx.overrides, 'overrides'),
         provided(ctx.ingester, 'ingester'),
         provided(ctx.registry, 'metrics registry'),
+        Date.now,
+        haTracker,
       );
       registerPushRoutes(provided(ctx.server, 'HTTP server').http, distributor, {
         multitenancy: ctx.config.auth.multitenancy_enabled,
         maxBodyBytes: ctx.config.distributor.max_recv_msg_size,
       });
-      return undefined;
+      return haTracker;
     },
   },
   {

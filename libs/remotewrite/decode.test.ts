@@ -473,6 +473,28 @@ test('dropLabel gives each series the labels, hash, flags and bytes it would hav
   );
 });
 
+test('dropLabel gives the same results on repeated requests, alternating names, with any cache size', () => {
+  const decoders = [new WriteRequestDecoder(), new WriteRequestDecoder({ seriesCacheEntries: 5, seriesCacheBytes: 300 })];
+  const reference = new WriteRequestDecoder({ seriesCacheEntries: 0 });
+  const labels = (i: number): string[] => ['__name__', 'm', 'a', `a${i % 3}`, 'b', `b${i % 2}`, 'i', String(i)];
+  const bytes = encodeWriteRequest({ timeseries: Array.from({ length: 12 }, (_, i) => ({ labels: labels(i), samples: [{ value: i, timestamp: i }] })) });
+  const expect = (drop: string) => {
+    const flat = (i: number) => labels(i).filter((_, k, l) => l[k - (k % 2)] !== drop);
+    return normOurs(reference.decode(encodeWriteRequest({ timeseries: Array.from({ length: 12 }, (_, i) => ({ labels: flat(i), samples: [{ value: i, timestamp: i }] })) })));
+  };
+  const want = { a: expect('a'), b: expect('b'), x: expect('x') };
+  for (let round = 0; round < 4; round++) {
+    for (const name of ['a', 'a', 'b', 'x', 'b', 'a'] as const) {
+      for (const d of decoders) {
+        const r = d.decode(bytes);
+        assert.equal(d.dropLabel(name), name === 'x' ? 0 : 12);
+        assert.deepEqual(normOurs(r), want[name], `round ${round}, drop ${name}`);
+        for (let s = 0; s < r.seriesCount; s++) assert.equal(r.hash(s), Labels.fromStrings(...(want[name].series[s]!.labels)).hash());
+      }
+    }
+  }
+});
+
 test('dropLabel keeps other fields and their order, with labels split by a sample', () => {
   const lab = (n: string, v: string) => encodeLabels([n, v]);
   const sample = new WriteRequestEncoder();

@@ -131,6 +131,8 @@ export class DecodedWriteRequest {
   seriesHashHi = new Uint32Array(64);
   seriesHashLo = new Uint32Array(64);
   seriesFlags = new Uint8Array(64);
+  /** @internal The decoder's series cache entry of series i's labels as they are now, or -1. */
+  seriesEntry = new Int32Array(64);
   /** Prefix indices, seriesCount + 1 of them. */
   sampleStart = new Uint32Array(65);
   exemplarStart = new Uint32Array(65);
@@ -265,6 +267,7 @@ export class DecodedWriteRequest {
     this.seriesHashHi = grow32(this.seriesHashHi, n);
     this.seriesHashLo = grow32(this.seriesHashLo, n);
     this.seriesFlags = grow8(this.seriesFlags, n);
+    this.seriesEntry = growI32(this.seriesEntry, n);
     this.sampleStart = grow32(this.sampleStart, n + 1);
     this.exemplarStart = grow32(this.exemplarStart, n + 1);
     this.histogramStart = grow32(this.histogramStart, n + 1);
@@ -575,6 +578,16 @@ function decodeString(buf: Uint8Array, a: number, b: number): string {
 
 const utf8Encoder = new TextEncoder();
 
+/** Copies src[a:b] to dst at n; returns the end. A loop: runs are short, and subarray() allocates. */
+function copyBytes(src: Uint8Array, a: number, b: number, dst: Uint8Array, n: number): number {
+  if (b - a > 64) {
+    dst.set(src.subarray(a, b), n);
+    return n + b - a;
+  }
+  for (let i = a; i < b; i++) dst[n++] = src[i]!;
+  return n;
+}
+
 function hasLabelName(flat: readonly string[], name: string): boolean {
   for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return true;
   return false;
@@ -602,6 +615,8 @@ function labelNameEquals(buf: Uint8Array, a: number, b: number, nameBytes: Uint8
 }
 
 const EMPTY_SERIES: SeriesLabels = makeSeriesLabels([], false);
+/** dropMemo: the label set has no label of that name. */
+const NO_LABEL = -2;
 
 function makeSeriesLabels(flat: string[], invalidUtf8: boolean): SeriesLabels {
   let flags = invalidUtf8 ? SeriesFlag.InvalidUTF8 : 0;
@@ -629,6 +644,15 @@ export class WriteRequestDecoder {
   private readonly cacheSeries: boolean;
   /** Cache entry of the series decoded last (for ByteKeyTable.predict), or -1. */
   private lastSeries = -1;
+  /** The series cache's generation when the last decode() began. */
+  private decodeGeneration = 0;
+  /**
+   * dropLabel's memo, valid for one label name and cache generation: cache entry of a label set
+   * → entry of that set without the label (NO_LABEL: it has none; -1: not known yet).
+   */
+  private dropMemo = new Int32Array(0);
+  private dropMemoName = '';
+  private dropMemoGeneration = -1;
   private dv: DataView = new DataView(new ArrayBuffer(8));
   // Results of label(): no object per label.
   private labelName = '';
@@ -661,6 +685,7 @@ export class WriteRequestDecoder {
   decode(buf: Uint8Array): DecodedWriteRequest {
     const r = this.req;
     r.reset(buf);
+    this.decodeGeneration = this.seriesCache.generations;
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const end = buf.length;
     let p = 0;
@@ -696,12 +721,29 @@ export class WriteRequestDecoder {
    */
   dropLabel(name: string): number {
     const r = this.req;
+    const t = this.seriesCache;
     const nameBytes = utf8Encoder.encode(name);
+    // The memo saves looking the rebuilt labels up again; the entries of this request can be
+    // used with it only while the cache has not been cleared since decode() began.
+    if (this.dropMemoName !== name || this.dropMemoGeneration !== t.generations) {
+      this.dropMemo.fill(-1);
+      this.dropMemoName = name;
+      this.dropMemoGeneration = t.generations;
+    }
+    let useMemo = this.cacheSeries && t.generations === this.decodeGeneration;
+    const old = useMemo ? r.seriesEntry : undefined;
     let changed = 0;
     // First rebuild the bodies (`rewritten` may grow meanwhile), then decode their labels.
     for (let s = 0; s < r.seriesCount; s++) {
-      if (!hasLabelName(r.seriesLabels[s]!.flat, name)) continue;
+      const e = old !== undefined ? old[s]! : -1;
+      const m = e >= 0 && e < this.dropMemo.length ? this.dropMemo[e]! : -1;
+      if (m === NO_LABEL) continue;
+      if (m < 0 && !hasLabelName(r.seriesLabels[s]!.flat, name)) {
+        if (e >= 0) this.setDropMemo(e, NO_LABEL);
+        continue;
+      }
       if (this.rewriteWithout(s, nameBytes)) changed++;
+      else if (e >= 0) this.setDropMemo(e, NO_LABEL);
     }
     if (changed === 0) return 0;
     const rw = r.rewritten;
@@ -710,10 +752,34 @@ export class WriteRequestDecoder {
       if ((r.seriesFlags[s]! & SeriesFlag.Rewritten) === 0) continue;
       // Label flags are recomputed; Inexact comes from the samples, which did not change.
       r.seriesFlags[s] = (r.seriesFlags[s]! & SeriesFlag.Inexact) | SeriesFlag.Rewritten;
-      this.seriesLabelsOf(rw, r.seriesStart[s]!, r.seriesEnd[s]!, s);
+      // A lookup below may clear the cache: from then on, entries of this request mean nothing.
+      useMemo &&= t.generations === this.decodeGeneration;
+      const e = useMemo ? r.seriesEntry[s]! : -1;
+      const m = e >= 0 && e < this.dropMemo.length ? this.dropMemo[e]! : -1;
+      if (m >= 0) {
+        r.seriesLabels[s] = t.values[m]!;
+        r.seriesHashHi[s] = t.data(m, 0);
+        r.seriesHashLo[s] = t.data(m, 1);
+        r.seriesFlags[s] |= t.data(m, 2);
+        r.seriesEntry[s] = m;
+        continue;
+      }
+      const n = this.seriesLabelsOf(rw, r.seriesStart[s]!, r.seriesEnd[s]!, s);
+      r.seriesEntry[s] = n;
+      if (e >= 0 && n >= 0 && t.generations === this.decodeGeneration) this.setDropMemo(e, n);
     }
+    if (t.generations !== this.dropMemoGeneration) this.dropMemoGeneration = -1;
     this.dv = new DataView(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength);
     return changed;
+  }
+
+  private setDropMemo(e: number, v: number): void {
+    if (e >= this.dropMemo.length) {
+      const m = new Int32Array(Math.max(e + 1, this.dropMemo.length * 2, 1024)).fill(-1);
+      m.set(this.dropMemo);
+      this.dropMemo = m;
+    }
+    this.dropMemo[e] = v;
   }
 
   /** Copies series s's body into `rewritten` without the labels named `nameBytes`; false if it had none. */
@@ -728,27 +794,26 @@ export class WriteRequestDecoder {
     const start = r.rewrittenLen;
     let n = start;
     let removed = false;
+    // Bytes from `run` on are kept; they are copied when a dropped label field ends the run.
+    let run = a;
     let p = a;
     while (p < b) {
       const at = p;
       const key = readKey(src, p, b, F_TS);
-      let next: number;
       if (key === 0x0a) {
         const len = readLen(src, vp, b, F_TS_LABELS);
-        next = vp + len;
-        if (labelNameEquals(src, vp, next, nameBytes)) {
+        p = vp + len;
+        if (labelNameEquals(src, vp, p, nameBytes)) {
+          n = copyBytes(src, run, at, out, n);
+          run = p;
           removed = true;
-          p = next;
-          continue;
         }
       } else {
-        next = skipField(src, vp, b, key, F_TS, at, 0);
+        p = skipField(src, vp, b, key, F_TS, at, 0);
       }
-      out.set(src.subarray(at, next), n);
-      n += next - at;
-      p = next;
     }
     if (!removed) return false;
+    n = copyBytes(src, run, b, out, n);
     r.rewrittenLen = n;
     r.seriesStart[s] = start;
     r.seriesEnd[s] = n;
@@ -756,8 +821,8 @@ export class WriteRequestDecoder {
     return true;
   }
 
-  /** Sets series s's labels from the TimeSeries body buf[start:end] (this.dv must view buf). */
-  private seriesLabelsOf(buf: Uint8Array, start: number, end: number, s: number): void {
+  /** Sets series s's labels from the TimeSeries body buf[start:end] (this.dv must view buf); returns their cache entry or -1. */
+  private seriesLabelsOf(buf: Uint8Array, start: number, end: number, s: number): number {
     let labFirst = -1;
     let labEnd = -1;
     let contiguous = true;
@@ -775,9 +840,9 @@ export class WriteRequestDecoder {
         p = skipField(buf, vp, end, key, F_TS, at, 0);
       }
     }
-    if (labFirst < 0) this.setSeriesLabels(s, EMPTY_SERIES);
-    else if (contiguous && this.cacheSeries) this.cachedLabels(buf, labFirst, labEnd, s);
-    else this.setSeriesLabels(s, this.parseLabels(buf, contiguous ? labFirst : start, contiguous ? labEnd : end));
+    if (contiguous && labFirst >= 0 && this.cacheSeries) return this.cachedLabels(buf, labFirst, labEnd, s);
+    this.setSeriesLabels(s, labFirst < 0 ? EMPTY_SERIES : this.parseLabels(buf, contiguous ? labFirst : start, contiguous ? labEnd : end));
+    return -1;
   }
 
   private series(buf: Uint8Array, start: number, end: number): void {
@@ -874,8 +939,9 @@ export class WriteRequestDecoder {
     r.exemplarStart[s + 1] = r.exemplarCount;
     r.histogramStart[s + 1] = r.histogramCount;
     r.seriesFlags[s] = inexact;
+    r.seriesEntry[s] = -1;
     if (labFirst < 0) this.setSeriesLabels(s, EMPTY_SERIES);
-    else if (contiguous && this.cacheSeries) this.cachedLabels(buf, labFirst, labEnd, s);
+    else if (contiguous && this.cacheSeries) r.seriesEntry[s] = this.cachedLabels(buf, labFirst, labEnd, s);
     else this.setSeriesLabels(s, this.parseLabels(buf, contiguous ? labFirst : start, contiguous ? labEnd : end));
     r.seriesCount = s + 1;
   }
@@ -884,7 +950,7 @@ export class WriteRequestDecoder {
    * Series s's labels from the cache (hash and flags from the entry's record, so the
    * SeriesLabels object itself is not touched: one cache miss less per series).
    */
-  private cachedLabels(buf: Uint8Array, a: number, b: number, s: number): void {
+  private cachedLabels(buf: Uint8Array, a: number, b: number, s: number): number {
     const t = this.seriesCache;
     const r = this.req;
     const prev = this.lastSeries;
@@ -904,7 +970,7 @@ export class WriteRequestDecoder {
           t.setData(i, 2, e.flags);
         }
         this.setSeriesLabels(s, e);
-        return;
+        return i;
       }
     }
     t.link(prev, i, fp);
@@ -913,6 +979,7 @@ export class WriteRequestDecoder {
     r.seriesHashHi[s] = t.data(i, 0);
     r.seriesHashLo[s] = t.data(i, 1);
     r.seriesFlags[s] |= t.data(i, 2);
+    return i;
   }
 
   private setSeriesLabels(s: number, e: SeriesLabels): void {

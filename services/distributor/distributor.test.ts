@@ -184,6 +184,19 @@ describe('distributor HA deduplication', () => {
     assert.equal((await dump(ing, 'ha')).filter((s) => s.includes('c3')).length, 0);
   });
 
+  it('answers 503 (retried by senders) when the KV store cannot be asked, and stores nothing', async () => {
+    const ing = await ingester();
+    const cfg = validateConfig(distributorConfigSchema, { ha_tracker: { enable_ha_tracker: true } });
+    const tracker = new HATracker(cfg.ha_tracker, new Registry(), { memoryStore: randomUUID(), random: () => 0 });
+    await tracker.start();
+    await tracker.stop();
+    const d = new Distributor(cfg, overrides, ing, new Registry(), () => clock, tracker);
+    const res = await d.push('ha', body(fromReplica('a', 1)));
+    assert.equal(res.status, 503);
+    assert.match(res.body, /^HA tracker: kv "ha-tracker-kv": client is not running/);
+    assert.deepEqual(await dump(ing, 'ha'), []);
+  });
+
   it('forwards the elected replica\'s series through the ring with the replica label gone from bytes and token', async () => {
     // Three ingesters, RF 1: each series is stored on the one instance its token picks.
     const now = Date.now();

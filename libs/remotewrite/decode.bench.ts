@@ -188,6 +188,19 @@ export async function runDecodeBench(opts: { series?: number } = {}): Promise<Be
       sink += r.sampleCount;
     }
   }));
+  // An HA Prometheus' requests (cluster and __replica__ external labels on every series), as the
+  // distributor takes them from the elected replica: decoded, then the replica label dropped.
+  const ha = encodeBodies(series.map((l) => [...l, 'cluster', 'prom-1', '__replica__', 'prom-1-a']), 1_717_000_030_000).raw;
+  const haDec = new WriteRequestDecoder();
+  ns('rw_decode_strata_warm_ha', nsPerSample(samples, () => {
+    for (const b of ha) sink += haDec.decode(b).sampleCount;
+  }));
+  ns('rw_decode_strata_warm_ha_drop_replica', nsPerSample(samples, () => {
+    for (const b of ha) {
+      const r = haDec.decode(b);
+      sink += haDec.dropLabel('__replica__') + r.seriesHashLo[0]!;
+    }
+  }));
   const pbjs = await protobufjsDecode();
   if (pbjs !== undefined) {
     const pb = nsPerSample(samples, () => {

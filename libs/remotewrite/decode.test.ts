@@ -418,6 +418,104 @@ test('a series forwarded by its byte range decodes to the same series', () => {
   );
 });
 
+// --- dropping a label (the HA replica label) ---
+
+const DROP = '__replica__';
+// A series with the label to drop put in anywhere (once, twice or not at all; sorted or not).
+const seriesWithDrop: fc.Arbitrary<TimeSeriesInput> = fc
+  .tuple(series, fc.array(fc.tuple(fc.nat(), labelString), { maxLength: 2 }))
+  .map(([ts, inserts]) => {
+    const pairs: string[][] = [];
+    const flat = ts.labels as readonly string[];
+    for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+    for (const [at, value] of inserts) pairs.splice(at % (pairs.length + 1), 0, [DROP, value]);
+    return { ...ts, labels: pairs.flat() };
+  });
+const without = (req: WriteRequestInput): WriteRequestInput => ({
+  ...req,
+  timeseries: (req.timeseries ?? []).map((ts) => {
+    const flat = ts.labels as readonly string[];
+    const kept: string[] = [];
+    for (let i = 0; i < flat.length; i += 2) if (flat[i] !== DROP) kept.push(flat[i]!, flat[i + 1]!);
+    return { ...ts, labels: kept };
+  }),
+});
+
+test('dropLabel gives each series the labels, hash, flags and bytes it would have without the label', () => {
+  const decoders = [new WriteRequestDecoder(), new WriteRequestDecoder({ seriesCacheEntries: 0 }), new WriteRequestDecoder({ seriesCacheEntries: 3, seriesCacheBytes: 200 })];
+  const reference = new WriteRequestDecoder({ seriesCacheEntries: 0 });
+  const req = fc.record({ timeseries: fc.array(seriesWithDrop, { maxLength: 6 }) });
+  fc.assert(
+    fc.property(req, (withLabel) => {
+      const bytes = encodeWriteRequest(withLabel);
+      const wantBytes = encodeWriteRequest(without(withLabel));
+      const want = reference.decode(wantBytes);
+      const wantNorm = normOurs(want);
+      const had = withLabel.timeseries.map((ts) => (ts.labels as readonly string[]).some((v, i) => i % 2 === 0 && v === DROP));
+      for (const d of decoders) {
+        const r = d.decode(bytes);
+        assert.equal(d.dropLabel(DROP), had.filter(Boolean).length);
+        assert.deepEqual(normOurs(r), wantNorm);
+        const forwarded = new WriteRequestEncoder();
+        for (let s = 0; s < r.seriesCount; s++) {
+          assert.equal(r.hash(s), want.hash(s));
+          assert.equal(r.seriesFlags[s]! & ~SeriesFlag.Rewritten, want.seriesFlags[s]);
+          assert.equal((r.seriesFlags[s]! & SeriesFlag.Rewritten) !== 0, had[s]);
+          assert.deepEqual(r.rawSeries(s), want.rawSeries(s));
+          forwarded.rawTimeSeries(r.rawSeries(s));
+        }
+        assert.deepEqual(forwarded.finish(), wantBytes);
+        // A second drop finds nothing more.
+        assert.equal(d.dropLabel(DROP), 0);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('dropLabel gives the same results on repeated requests, alternating names, with any cache size', () => {
+  const decoders = [new WriteRequestDecoder(), new WriteRequestDecoder({ seriesCacheEntries: 5, seriesCacheBytes: 300 })];
+  const reference = new WriteRequestDecoder({ seriesCacheEntries: 0 });
+  const labels = (i: number): string[] => ['__name__', 'm', 'a', `a${i % 3}`, 'b', `b${i % 2}`, 'i', String(i)];
+  const bytes = encodeWriteRequest({ timeseries: Array.from({ length: 12 }, (_, i) => ({ labels: labels(i), samples: [{ value: i, timestamp: i }] })) });
+  const expect = (drop: string) => {
+    const flat = (i: number) => labels(i).filter((_, k, l) => l[k - (k % 2)] !== drop);
+    return normOurs(reference.decode(encodeWriteRequest({ timeseries: Array.from({ length: 12 }, (_, i) => ({ labels: flat(i), samples: [{ value: i, timestamp: i }] })) })));
+  };
+  const want = { a: expect('a'), b: expect('b'), x: expect('x') };
+  for (let round = 0; round < 4; round++) {
+    for (const name of ['a', 'a', 'b', 'x', 'b', 'a'] as const) {
+      for (const d of decoders) {
+        const r = d.decode(bytes);
+        assert.equal(d.dropLabel(name), name === 'x' ? 0 : 12);
+        assert.deepEqual(normOurs(r), want[name], `round ${round}, drop ${name}`);
+        for (let s = 0; s < r.seriesCount; s++) assert.equal(r.hash(s), Labels.fromStrings(...(want[name].series[s]!.labels)).hash());
+      }
+    }
+  }
+});
+
+test('dropLabel keeps other fields and their order, with labels split by a sample', () => {
+  const lab = (n: string, v: string) => encodeLabels([n, v]);
+  const sample = new WriteRequestEncoder();
+  sample.sampleSeries(new Uint8Array(0), 7, 1.5);
+  const sampleField = sample.view().subarray(2);
+  const e = new WriteRequestEncoder();
+  e.rawTimeSeries(new Uint8Array([...lab('a', '1'), ...lab(DROP, 'r1'), ...sampleField, ...lab('b', '2')]));
+  e.rawTimeSeries(new Uint8Array([...lab('a', '1'), ...sampleField, ...lab(DROP, 'r1')]));
+  e.rawTimeSeries(new Uint8Array([...lab('a', '1'), ...sampleField]));
+  for (const d of [new WriteRequestDecoder(), new WriteRequestDecoder({ seriesCacheEntries: 0 })]) {
+    const r = d.decode(e.finish());
+    assert.equal(d.dropLabel(DROP), 2);
+    assert.deepEqual(r.rawSeries(0), new Uint8Array([...lab('a', '1'), ...sampleField, ...lab('b', '2')]));
+    assert.deepEqual(r.rawSeries(1), new Uint8Array([...lab('a', '1'), ...sampleField]));
+    assert.deepEqual([r.labelsFlat(0), r.labelsFlat(1), r.labelsFlat(2)], [['a', '1', 'b', '2'], ['a', '1'], ['a', '1']]);
+    assert.equal(r.hash(1), Labels.fromStrings('a', '1').hash());
+    assert.equal(r.seriesFlags[2], 0, 'a series without the label is left as sent');
+    assert.equal(r.sampleValues[r.sampleStart[1]!], 1.5);
+  }
+});
+
 test('sampleSeries with pre-encoded labels equals timeSeries', () => {
   fc.assert(
     fc.property(flatLabels, timestamp, anyDouble, (labels, t, v) => {

@@ -19,6 +19,11 @@ export const SeriesFlag = {
   InvalidUTF8: 8,
   /** A sample or histogram carries an integer beyond ±2^53 (timestamp, count, delta), stored as the nearest double. */
   Inexact: 16,
+  /**
+   * Labels were removed after decoding (WriteRequestDecoder.dropLabel): the series' TimeSeries
+   * body was rebuilt without them, and rawSeries returns that body instead of the bytes as sent.
+   */
+  Rewritten: 32,
 } as const;
 export type SeriesFlag = (typeof SeriesFlag)[keyof typeof SeriesFlag];
 
@@ -109,11 +114,15 @@ const EMPTY_BYTES = new Uint8Array(0);
  * Series i: labels `seriesLabels[i]`, samples `[sampleStart[i], sampleStart[i+1])` of
  * `sampleValues`/`sampleTimestamps`, exemplars `[exemplarStart[i], exemplarStart[i+1])`,
  * histograms `[histogramStart[i], histogramStart[i+1])`, and its TimeSeries message body at
- * `buf[seriesStart[i]:seriesEnd[i]]` (forwardable as is with WriteRequestEncoder.rawTimeSeries).
+ * `buf[seriesStart[i]:seriesEnd[i]]` (forwardable as is with WriteRequestEncoder.rawTimeSeries),
+ * or at `rewritten[seriesStart[i]:seriesEnd[i]]` for a series flagged SeriesFlag.Rewritten.
  */
 export class DecodedWriteRequest {
-  /** The protobuf bytes decoded; byte ranges refer to it. */
+  /** The protobuf bytes decoded; byte ranges refer to it (except for Rewritten series). */
   buf: Uint8Array = EMPTY_BYTES;
+  /** The bodies of Rewritten series, rebuilt by WriteRequestDecoder.dropLabel; reused across requests. */
+  rewritten: Uint8Array = EMPTY_BYTES;
+  rewrittenLen = 0;
 
   seriesCount = 0;
   seriesStart = new Uint32Array(64);
@@ -122,6 +131,8 @@ export class DecodedWriteRequest {
   seriesHashHi = new Uint32Array(64);
   seriesHashLo = new Uint32Array(64);
   seriesFlags = new Uint8Array(64);
+  /** @internal The decoder's series cache entry of series i's labels as they are now, or -1. */
+  seriesEntry = new Int32Array(64);
   /** Prefix indices, seriesCount + 1 of them. */
   sampleStart = new Uint32Array(65);
   exemplarStart = new Uint32Array(65);
@@ -190,9 +201,10 @@ export class DecodedWriteRequest {
     return (this.seriesHashHi[i]! & 0x1fffff) * 0x100000000 + this.seriesHashLo[i]!;
   }
 
-  /** The body of series i's TimeSeries message, a view of `buf`. */
+  /** The body of series i's TimeSeries message as its labels now are: a view of `buf` (or of `rewritten`). */
   rawSeries(i: number): Uint8Array {
-    return this.buf.subarray(this.seriesStart[i], this.seriesEnd[i]);
+    const src = (this.seriesFlags[i]! & SeriesFlag.Rewritten) === 0 ? this.buf : this.rewritten;
+    return src.subarray(this.seriesStart[i], this.seriesEnd[i]);
   }
 
   /** Start (in its pool) of histogram h's `part`; the end is partStart(h + 1, part). */
@@ -237,6 +249,7 @@ export class DecodedWriteRequest {
   /** @internal */
   reset(buf: Uint8Array): void {
     this.buf = buf;
+    this.rewrittenLen = 0;
     this.seriesCount = 0;
     this.sampleCount = 0;
     this.exemplarCount = 0;
@@ -254,9 +267,18 @@ export class DecodedWriteRequest {
     this.seriesHashHi = grow32(this.seriesHashHi, n);
     this.seriesHashLo = grow32(this.seriesHashLo, n);
     this.seriesFlags = grow8(this.seriesFlags, n);
+    this.seriesEntry = growI32(this.seriesEntry, n);
     this.sampleStart = grow32(this.sampleStart, n + 1);
     this.exemplarStart = grow32(this.exemplarStart, n + 1);
     this.histogramStart = grow32(this.histogramStart, n + 1);
+  }
+
+  /** @internal Room for n more bytes in `rewritten`. */
+  growRewritten(n: number): void {
+    if (this.rewrittenLen + n <= this.rewritten.length) return;
+    const b = new Uint8Array(Math.max(this.rewrittenLen + n, this.rewritten.length * 2, 4096));
+    b.set(this.rewritten.subarray(0, this.rewrittenLen));
+    this.rewritten = b;
   }
 
   /** @internal */
@@ -554,7 +576,47 @@ function decodeString(buf: Uint8Array, a: number, b: number): string {
   }
 }
 
+const utf8Encoder = new TextEncoder();
+
+/** Copies src[a:b] to dst at n; returns the end. A loop: runs are short, and subarray() allocates. */
+function copyBytes(src: Uint8Array, a: number, b: number, dst: Uint8Array, n: number): number {
+  if (b - a > 64) {
+    dst.set(src.subarray(a, b), n);
+    return n + b - a;
+  }
+  for (let i = a; i < b; i++) dst[n++] = src[i]!;
+  return n;
+}
+
+function hasLabelName(flat: readonly string[], name: string): boolean {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return true;
+  return false;
+}
+
+/** Whether the Label message buf[a:b] has the name `nameBytes` (its last name field, as label() reads it). */
+function labelNameEquals(buf: Uint8Array, a: number, b: number, nameBytes: Uint8Array): boolean {
+  let nameAt = a;
+  let nameLen = 0;
+  let p = a;
+  while (p < b) {
+    const at = p;
+    const key = readKey(buf, p, b, F_LABEL);
+    if (key === 0x0a) {
+      nameLen = readLen(buf, vp, b, 'prometheus.Label.name');
+      nameAt = vp;
+      p = vp + nameLen;
+    } else {
+      p = skipField(buf, vp, b, key, F_LABEL, at, 0);
+    }
+  }
+  if (nameLen !== nameBytes.length) return false;
+  for (let i = 0; i < nameLen; i++) if (buf[nameAt + i] !== nameBytes[i]) return false;
+  return true;
+}
+
 const EMPTY_SERIES: SeriesLabels = makeSeriesLabels([], false);
+/** dropMemo: the label set has no label of that name. */
+const NO_LABEL = -2;
 
 function makeSeriesLabels(flat: string[], invalidUtf8: boolean): SeriesLabels {
   let flags = invalidUtf8 ? SeriesFlag.InvalidUTF8 : 0;
@@ -582,6 +644,15 @@ export class WriteRequestDecoder {
   private readonly cacheSeries: boolean;
   /** Cache entry of the series decoded last (for ByteKeyTable.predict), or -1. */
   private lastSeries = -1;
+  /** The series cache's generation when the last decode() began. */
+  private decodeGeneration = 0;
+  /**
+   * dropLabel's memo, valid for one label name and cache generation: cache entry of a label set
+   * → entry of that set without the label (NO_LABEL: it has none; -1: not known yet).
+   */
+  private dropMemo = new Int32Array(0);
+  private dropMemoName = '';
+  private dropMemoGeneration = -1;
   private dv: DataView = new DataView(new ArrayBuffer(8));
   // Results of label(): no object per label.
   private labelName = '';
@@ -614,6 +685,7 @@ export class WriteRequestDecoder {
   decode(buf: Uint8Array): DecodedWriteRequest {
     const r = this.req;
     r.reset(buf);
+    this.decodeGeneration = this.seriesCache.generations;
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const end = buf.length;
     let p = 0;
@@ -638,6 +710,139 @@ export class WriteRequestDecoder {
       }
     }
     return r;
+  }
+
+  /**
+   * Removes every label named `name` from the series of the request decoded last (as Mimir drops
+   * the HA replica label). A series that had it gets the labels, hash and flags it would have had
+   * if sent without it, its TimeSeries body is rebuilt without those label fields (the other
+   * fields copied as they are), and it is flagged SeriesFlag.Rewritten so that rawSeries returns
+   * the rebuilt body. Other series are untouched. Returns how many series changed.
+   */
+  dropLabel(name: string): number {
+    const r = this.req;
+    const t = this.seriesCache;
+    const nameBytes = utf8Encoder.encode(name);
+    // The memo saves looking the rebuilt labels up again; the entries of this request can be
+    // used with it only while the cache has not been cleared since decode() began.
+    if (this.dropMemoName !== name || this.dropMemoGeneration !== t.generations) {
+      this.dropMemo.fill(-1);
+      this.dropMemoName = name;
+      this.dropMemoGeneration = t.generations;
+    }
+    let useMemo = this.cacheSeries && t.generations === this.decodeGeneration;
+    const old = useMemo ? r.seriesEntry : undefined;
+    let changed = 0;
+    // First rebuild the bodies (`rewritten` may grow meanwhile), then decode their labels.
+    for (let s = 0; s < r.seriesCount; s++) {
+      const e = old !== undefined ? old[s]! : -1;
+      const m = e >= 0 && e < this.dropMemo.length ? this.dropMemo[e]! : -1;
+      if (m === NO_LABEL) continue;
+      if (m < 0 && !hasLabelName(r.seriesLabels[s]!.flat, name)) {
+        if (e >= 0) this.setDropMemo(e, NO_LABEL);
+        continue;
+      }
+      if (this.rewriteWithout(s, nameBytes)) changed++;
+      else if (e >= 0) this.setDropMemo(e, NO_LABEL);
+    }
+    if (changed === 0) return 0;
+    const rw = r.rewritten;
+    this.dv = new DataView(rw.buffer, rw.byteOffset, rw.byteLength);
+    for (let s = 0; s < r.seriesCount; s++) {
+      if ((r.seriesFlags[s]! & SeriesFlag.Rewritten) === 0) continue;
+      // Label flags are recomputed; Inexact comes from the samples, which did not change.
+      r.seriesFlags[s] = (r.seriesFlags[s]! & SeriesFlag.Inexact) | SeriesFlag.Rewritten;
+      // A lookup below may clear the cache: from then on, entries of this request mean nothing.
+      useMemo &&= t.generations === this.decodeGeneration;
+      const e = useMemo ? r.seriesEntry[s]! : -1;
+      const m = e >= 0 && e < this.dropMemo.length ? this.dropMemo[e]! : -1;
+      if (m >= 0) {
+        r.seriesLabels[s] = t.values[m]!;
+        r.seriesHashHi[s] = t.data(m, 0);
+        r.seriesHashLo[s] = t.data(m, 1);
+        r.seriesFlags[s] |= t.data(m, 2);
+        r.seriesEntry[s] = m;
+        continue;
+      }
+      const n = this.seriesLabelsOf(rw, r.seriesStart[s]!, r.seriesEnd[s]!, s);
+      r.seriesEntry[s] = n;
+      if (e >= 0 && n >= 0 && t.generations === this.decodeGeneration) this.setDropMemo(e, n);
+    }
+    if (t.generations !== this.dropMemoGeneration) this.dropMemoGeneration = -1;
+    this.dv = new DataView(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength);
+    return changed;
+  }
+
+  private setDropMemo(e: number, v: number): void {
+    if (e >= this.dropMemo.length) {
+      const m = new Int32Array(Math.max(e + 1, this.dropMemo.length * 2, 1024)).fill(-1);
+      m.set(this.dropMemo);
+      this.dropMemo = m;
+    }
+    this.dropMemo[e] = v;
+  }
+
+  /** Copies series s's body into `rewritten` without the labels named `nameBytes`; false if it had none. */
+  private rewriteWithout(s: number, nameBytes: Uint8Array): boolean {
+    const r = this.req;
+    const src = (r.seriesFlags[s]! & SeriesFlag.Rewritten) === 0 ? r.buf : r.rewritten;
+    const a = r.seriesStart[s]!;
+    const b = r.seriesEnd[s]!;
+    // Appending cannot overlap the source: the rebuilt body goes after everything written so far.
+    r.growRewritten(b - a);
+    const out = r.rewritten;
+    const start = r.rewrittenLen;
+    let n = start;
+    let removed = false;
+    // Bytes from `run` on are kept; they are copied when a dropped label field ends the run.
+    let run = a;
+    let p = a;
+    while (p < b) {
+      const at = p;
+      const key = readKey(src, p, b, F_TS);
+      if (key === 0x0a) {
+        const len = readLen(src, vp, b, F_TS_LABELS);
+        p = vp + len;
+        if (labelNameEquals(src, vp, p, nameBytes)) {
+          n = copyBytes(src, run, at, out, n);
+          run = p;
+          removed = true;
+        }
+      } else {
+        p = skipField(src, vp, b, key, F_TS, at, 0);
+      }
+    }
+    if (!removed) return false;
+    n = copyBytes(src, run, b, out, n);
+    r.rewrittenLen = n;
+    r.seriesStart[s] = start;
+    r.seriesEnd[s] = n;
+    r.seriesFlags[s]! |= SeriesFlag.Rewritten;
+    return true;
+  }
+
+  /** Sets series s's labels from the TimeSeries body buf[start:end] (this.dv must view buf); returns their cache entry or -1. */
+  private seriesLabelsOf(buf: Uint8Array, start: number, end: number, s: number): number {
+    let labFirst = -1;
+    let labEnd = -1;
+    let contiguous = true;
+    let p = start;
+    while (p < end) {
+      const at = p;
+      const key = readKey(buf, p, end, F_TS);
+      if (key === 0x0a) {
+        const len = readLen(buf, vp, end, F_TS_LABELS);
+        if (labFirst < 0) labFirst = p;
+        else if (p !== labEnd) contiguous = false;
+        labEnd = vp + len;
+        p = labEnd;
+      } else {
+        p = skipField(buf, vp, end, key, F_TS, at, 0);
+      }
+    }
+    if (contiguous && labFirst >= 0 && this.cacheSeries) return this.cachedLabels(buf, labFirst, labEnd, s);
+    this.setSeriesLabels(s, labFirst < 0 ? EMPTY_SERIES : this.parseLabels(buf, contiguous ? labFirst : start, contiguous ? labEnd : end));
+    return -1;
   }
 
   private series(buf: Uint8Array, start: number, end: number): void {
@@ -734,8 +939,9 @@ export class WriteRequestDecoder {
     r.exemplarStart[s + 1] = r.exemplarCount;
     r.histogramStart[s + 1] = r.histogramCount;
     r.seriesFlags[s] = inexact;
+    r.seriesEntry[s] = -1;
     if (labFirst < 0) this.setSeriesLabels(s, EMPTY_SERIES);
-    else if (contiguous && this.cacheSeries) this.cachedLabels(buf, labFirst, labEnd, s);
+    else if (contiguous && this.cacheSeries) r.seriesEntry[s] = this.cachedLabels(buf, labFirst, labEnd, s);
     else this.setSeriesLabels(s, this.parseLabels(buf, contiguous ? labFirst : start, contiguous ? labEnd : end));
     r.seriesCount = s + 1;
   }
@@ -744,7 +950,7 @@ export class WriteRequestDecoder {
    * Series s's labels from the cache (hash and flags from the entry's record, so the
    * SeriesLabels object itself is not touched: one cache miss less per series).
    */
-  private cachedLabels(buf: Uint8Array, a: number, b: number, s: number): void {
+  private cachedLabels(buf: Uint8Array, a: number, b: number, s: number): number {
     const t = this.seriesCache;
     const r = this.req;
     const prev = this.lastSeries;
@@ -764,7 +970,7 @@ export class WriteRequestDecoder {
           t.setData(i, 2, e.flags);
         }
         this.setSeriesLabels(s, e);
-        return;
+        return i;
       }
     }
     t.link(prev, i, fp);
@@ -773,6 +979,7 @@ export class WriteRequestDecoder {
     r.seriesHashHi[s] = t.data(i, 0);
     r.seriesHashLo[s] = t.data(i, 1);
     r.seriesFlags[s] |= t.data(i, 2);
+    return i;
   }
 
   private setSeriesLabels(s: number, e: SeriesLabels): void {

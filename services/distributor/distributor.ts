@@ -1,16 +1,19 @@
 // The distributor's write path (Mimir's distributor.Push): a remote-write request is decoded,
-// checked against the tenant's limits series by series, and the valid series are sent to the
-// ingesters. The good part of a request is always stored; what was refused is counted by reason
-// and named in a 400 response.
+// deduplicated between HA replicas (when the HA tracker is on), checked against the tenant's
+// limits series by series, and the valid series are sent to the ingesters. The good part of a
+// request is always stored; what was refused is counted by reason and named in a 400 response.
 import { Counter, type Registry } from 'prom-client';
+import { KVError } from '../../libs/kv/index.ts';
 import { LabelsDiscardReason, formatLabels, validateLabelsDetailed } from '../../libs/model/index.ts';
 import {
   RemoteWriteError, RemoteWriteErrorCategory, SeriesFlag, WriteRequestDecoder, snappyDecode, type DecodedWriteRequest,
 } from '../../libs/remotewrite/index.ts';
 import type { Limits, Overrides } from '../../libs/tenant/index.ts';
 import { RateLimiter } from '../../libs/tenant/index.ts';
+import { assertNever } from '../../libs/services/index.ts';
 import { MAX_REPORTED, type PushResult } from '../ingester/index.ts';
 import type { DistributorConfig } from './config.ts';
+import { HACheckKind, type HACheck, type HATracker } from './ha_tracker.ts';
 
 /** Where the distributor sends a tenant's valid series: the ingesters (a local one so far). */
 export interface IngesterPusher {
@@ -44,13 +47,17 @@ export class Distributor {
   private readonly received: Counter<'tenant'>;
   private readonly discarded: Counter<'tenant' | 'reason'>;
   private readonly rejectedRequests: Counter<'tenant' | 'reason'>;
+  private readonly dedupedSamples: Counter<'tenant' | 'cluster'>;
+  private readonly nonHASamples: Counter<'tenant'>;
 
+  /** `haTracker`: the started HA tracker when `ha_tracker.enable_ha_tracker` is on, else undefined. */
   constructor(
     private readonly cfg: Readonly<DistributorConfig>,
     private readonly overrides: Overrides,
     private readonly ingesters: IngesterPusher,
     registry: Registry,
     private readonly now: () => number = Date.now,
+    private readonly haTracker?: HATracker,
   ) {
     this.received = new Counter({
       name: 'strata_distributor_received_samples_total',
@@ -70,6 +77,18 @@ export class Distributor {
       labelNames: ['tenant', 'reason'],
       registers: [registry],
     });
+    this.dedupedSamples = new Counter({
+      name: 'strata_distributor_deduped_samples_total',
+      help: 'Samples dropped because they came from an HA replica that is not the elected one.',
+      labelNames: ['tenant', 'cluster'],
+      registers: [registry],
+    });
+    this.nonHASamples = new Counter({
+      name: 'strata_distributor_non_ha_samples_received_total',
+      help: 'Samples of tenants with HA deduplication received without both the cluster and the replica label.',
+      labelNames: ['tenant'],
+      registers: [registry],
+    });
   }
 
   /** Handles one remote-write body (snappy-compressed protobuf) for a tenant already resolved. */
@@ -85,16 +104,21 @@ export class Distributor {
         this.rejectedRequests.inc({ tenant, reason: err.code });
         return { status: tooLarge ? 413 : 400, body: err.message };
       }
-      return await this.pushDecoded(tenant, req);
+      return await this.pushDecoded(tenant, req, decoder);
     } finally {
       this.decoders.release(decoder);
     }
   }
 
-  private async pushDecoded(tenant: string, req: DecodedWriteRequest): Promise<PushResponse> {
+  private async pushDecoded(tenant: string, req: DecodedWriteRequest, decoder: WriteRequestDecoder): Promise<PushResponse> {
     const limits = this.overrides.forTenant(tenant);
     const samples = req.sampleCount + req.histogramCount;
     this.received.inc({ tenant }, samples);
+    // Before the rate limit, as in Mimir: a duplicate from the standby replica costs the tenant nothing.
+    if (this.haTracker !== undefined && limits.accept_ha_samples && req.seriesCount > 0) {
+      const refused = await this.dedupeHA(this.haTracker, tenant, req, decoder, limits, samples);
+      if (refused !== undefined) return refused;
+    }
     if (!this.limiter.allow(tenant, samples + req.exemplarCount, limits.ingestion_rate, limits.ingestion_burst_size, this.now())) {
       this.discarded.inc({ tenant, reason: 'rate_limited' }, samples);
       return {
@@ -125,6 +149,51 @@ export class Distributor {
     return { status: 200, body: '' };
   }
 
+  /**
+   * HA deduplication, decided for the whole request on the first series' labels (as Mimir does).
+   * Returns the answer to a request that is not to be stored; otherwise, if the request comes
+   * from the elected replica, drops the replica label from every series (so a fail-over does not
+   * start new series) and returns undefined.
+   */
+  private async dedupeHA(
+    tracker: HATracker, tenant: string, req: DecodedWriteRequest, decoder: WriteRequestDecoder, limits: Limits, samples: number,
+  ): Promise<PushResponse | undefined> {
+    const flat = req.labelsFlat(0);
+    const cluster = labelValue(flat, limits.ha_cluster_label);
+    const replica = labelValue(flat, limits.ha_replica_label);
+    // Without both labels the request is not from an HA pair and is stored as sent. A replica
+    // value over the length limit is not tracked either: validation refuses the series.
+    const tooLong = limits.max_label_value_length > 0 && Buffer.byteLength(replica, 'utf8') > limits.max_label_value_length;
+    if (cluster === '' || replica === '' || tooLong) {
+      this.nonHASamples.inc({ tenant }, samples);
+      return undefined;
+    }
+    let check: HACheck;
+    try {
+      check = await tracker.checkReplica(tenant, cluster, replica, limits.ha_max_clusters, this.now());
+    } catch (err) {
+      if (!(err instanceof KVError)) throw err;
+      this.rejectedRequests.inc({ tenant, reason: err.code });
+      return { status: err.category === 'unavailable' ? 503 : 500, body: `HA tracker: ${err.message}` };
+    }
+    switch (check.kind) {
+      case HACheckKind.Elected:
+        decoder.dropLabel(limits.ha_replica_label);
+        return undefined;
+      case HACheckKind.NotElected:
+        this.dedupedSamples.inc({ tenant, cluster }, samples);
+        return { status: 202, body: `replicas did not match, rejecting sample: replica=${replica}, elected=${check.elected}` };
+      case HACheckKind.TooManyClusters:
+        this.discarded.inc({ tenant, reason: 'too_many_ha_clusters' }, samples);
+        return {
+          status: 400,
+          body: `the write request has been rejected because the maximum number of high-availability (HA) clusters has been reached for this tenant (limit: ${check.limit}) (err-mimir-tenant-too-many-ha-clusters). To adjust the related per-tenant limit, configure limits.ha_max_clusters, or contact your service administrator.`,
+        };
+      default:
+        return assertNever(check);
+    }
+  }
+
   private validateSeries(req: DecodedWriteRequest, i: number, limits: Limits): { reason: string; message: string } | undefined {
     const flat = req.labelsFlat(i);
     if ((req.seriesFlags[i]! & SeriesFlag.InvalidUTF8) !== 0) {
@@ -139,4 +208,10 @@ export class Distributor {
       maxLabelValueLength: limits.max_label_value_length,
     });
   }
+}
+
+/** The value of label `name` in a flat [name, value, …] list; '' when absent (as Prometheus reads it). */
+function labelValue(flat: readonly string[], name: string): string {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return flat[i + 1]!;
+  return '';
 }

@@ -1,8 +1,10 @@
-// Public face of the distributor: the remote-write receiver and its config section.
+// Public face of the distributor: the remote-write receiver, its HA tracker and its config section.
 export { Distributor } from './distributor.ts';
 export type { IngesterPusher, PushResponse } from './distributor.ts';
-export { distributorConfigSchema } from './config.ts';
-export type { DistributorConfig } from './config.ts';
+export { distributorConfigSchema, haTrackerConfigSchema } from './config.ts';
+export type { DistributorConfig, HATrackerConfig } from './config.ts';
+export { HACheckKind, HATracker, HA_KEY_PREFIX, haKey, replicaDescCodec } from './ha_tracker.ts';
+export type { HACheck, HATrackerDeps, ReplicaDesc } from './ha_tracker.ts';
 export { registerPushRoutes } from './http.ts';
 export { ReplicationError, pushToReplicas, seriesToken } from './replication.ts';
 export type { IngesterPool, RemoteIngester } from './replication.ts';

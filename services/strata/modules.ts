@@ -11,7 +11,7 @@ import { createKV, jsonCodec, type KVClientService } from '../../libs/kv/index.t
 import { Lifecycler, Operation, RingWatcher, parseRingDesc, type Instance, type RingDesc } from '../../libs/ring/index.ts';
 import type { Queryable } from '../../libs/storage/index.ts';
 import { Overrides, RuntimeConfigLoader } from '../../libs/tenant/index.ts';
-import { Distributor, IngesterClientPool, RingPusher, registerPushRoutes } from '../distributor/index.ts';
+import { Distributor, HATracker, IngesterClientPool, RingPusher, registerPushRoutes } from '../distributor/index.ts';
 import {
   INGESTER_RING_KEY, INGESTER_SERVICE, Ingester, IngesterClients, LocalIngesterReader, ingesterGrpcService, ingesterInstanceId, ingesterLifecyclerConfig,
   ingesterRingOptions,
@@ -230,17 +230,24 @@ export const MODULES: readonly StrataModule[] = [
       // Looked up per push: in `all`, the ingester module initialises after this one.
       const local = () => (ctx.ingester ? { id: localId, push: ctx.ingester.push.bind(ctx.ingester) } : undefined);
       const pool = new IngesterClientPool(provided(ctx.ingesterClients, 'ingester clients'), local);
+      // The HA tracker is the distributor's one service (it watches the KV store); none when off.
+      const ha = ctx.config.distributor.ha_tracker;
+      const haTracker = ha.enable_ha_tracker
+        ? new HATracker(ha, provided(ctx.registry, 'metrics registry'), { logger: ctx.logger.child({ component: 'ha-tracker' }) })
+        : undefined;
       const distributor = new Distributor(
         ctx.config.distributor,
         provided(ctx.overrides, 'overrides'),
         new RingPusher(() => watcher.ring(), pool, local),
         provided(ctx.registry, 'metrics registry'),
+        Date.now,
+        haTracker,
       );
       registerPushRoutes(provided(ctx.server, 'HTTP server').http, distributor, {
         multitenancy: ctx.config.auth.multitenancy_enabled,
         maxBodyBytes: ctx.config.distributor.max_recv_msg_size,
       });
-      return undefined;
+      return haTracker;
     },
   },
   {

@@ -1,6 +1,7 @@
 // The cluster as separate OS processes (`strata tool local-cluster`): nats-server, 3 ingesters
-// (RF=3) and 2 distributors. Writes reach every replica, survive an ingester's SIGKILL (quorum) and
-// a NATS restart (cached ring), and the killed ingester comes back from its WAL.
+// (RF=3), 2 distributors and a querier. Writes reach every replica, survive an ingester's SIGKILL
+// (quorum) and a NATS restart (cached ring), the killed ingester comes back from its WAL, and the
+// querier returns every acknowledged sample once.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,21 @@ async function memorySeries(http: string): Promise<number> {
   const text = await (await fetch(`http://${http}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   const line = text.split('\n').find((l) => l.startsWith('strata_ingester_memory_series '));
   return line ? Number(line.split(' ')[1]) : -1;
+}
+
+async function metric(http: string, name: string): Promise<number> {
+  const text = await (await fetch(`http://${http}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : -1;
+}
+
+/** The timestamps (ms) of series i's samples in the last `range`, through the querier. */
+async function storedTimestamps(queryUrl: string, i: number, at: number, range = '10m'): Promise<number[]> {
+  const q = encodeURIComponent(`lc_test{i="${i}"}[${range}]`);
+  const res = await fetch(`${queryUrl}/api/v1/query?query=${q}&time=${at / 1000}`, { signal: AbortSignal.timeout(10_000) });
+  const doc = (await res.json()) as { status: string; data: { result: { values: [number, string][] }[] } };
+  assert.equal(doc.status, 'success', JSON.stringify(doc));
+  return (doc.data.result[0]?.values ?? []).map(([t]) => Math.round(t * 1000));
 }
 
 async function waitReady(http: string, timeoutMs = 60_000): Promise<void> {
@@ -79,7 +95,7 @@ function loadGenerator(urls: readonly string[]): { stop(): Promise<{ acked: numb
 describe('local cluster (separate processes)', { timeout: 240_000 }, () => {
   let c: RunningCluster;
   before(async () => {
-    c = await startCluster({ ingesters: 3, distributors: 2, queriers: 0, flags: ['--ingester.ring.heartbeat-period=1s'] });
+    c = await startCluster({ ingesters: 3, distributors: 2, queriers: 1, flags: ['--ingester.ring.heartbeat-period=1s'] });
   });
   after(async () => c?.stop());
 
@@ -87,7 +103,7 @@ describe('local cluster (separate processes)', { timeout: 240_000 }, () => {
     const names = c.info.processes.map((p) => [p.name, p.target]);
     assert.deepEqual(names, [
       ['ingester-1', 'ingester'], ['ingester-2', 'ingester'], ['ingester-3', 'ingester'],
-      ['distributor-1', 'distributor'], ['distributor-2', 'distributor'],
+      ['distributor-1', 'distributor'], ['distributor-2', 'distributor'], ['querier-1', 'querier'],
     ]);
     const base = Number(c.info.nats.url.split(':').pop());
     c.info.processes.forEach((p, k) => {
@@ -96,6 +112,7 @@ describe('local cluster (separate processes)', { timeout: 240_000 }, () => {
       assert.doesNotThrow(() => process.kill(p.pid, 0), `${p.name} (pid ${p.pid}) is running`);
     });
     assert.equal(c.info.pushUrl, `http://${c.process('distributor-1').http}/api/v1/push`);
+    assert.equal(c.info.queryUrl, `http://${c.process('querier-1').http}/prometheus`);
   });
 
   it('replicates writes through either distributor to all three ingesters', async () => {
@@ -115,11 +132,28 @@ describe('local cluster (separate processes)', { timeout: 240_000 }, () => {
     assert.deepEqual(failures, [], 'every write succeeds with one of three replicas down');
     assert.ok(acked.length > 10, `the load generator wrote (${acked.length} requests)`);
 
+    // Every acknowledged sample is queryable, once per timestamp, with one ingester down.
+    for (const i of [0, SERIES - 1]) {
+      const stored = await storedTimestamps(c.info.queryUrl, i, lastT);
+      assert.equal(new Set(stored).size, stored.length, 'no timestamp twice');
+      const missing = acked.filter((t) => !stored.includes(t));
+      assert.deepEqual(missing, [], `series ${i}: every acknowledged sample is there`);
+    }
+
     const back = c.restart('ingester-2');
     await waitReady(victim.http);
-    // Its WAL still holds what it had acknowledged before the kill.
+    // Its WAL still holds what it had acknowledged before the kill; new writes reach it again.
     assert.equal(await memorySeries(victim.http), SERIES);
-    assert.deepEqual(await push(c.info.pushUrl, nextT()), { status: 200, text: '' });
+    // The distributors reconnect within their gRPC backoff (at most 5 s).
+    const deadline = Date.now() + 20_000;
+    let ingested = 0;
+    while (Date.now() < deadline && ingested === 0) {
+      assert.deepEqual(await push(c.info.pushUrl, nextT()), { status: 200, text: '' });
+      ingested = await metric(victim.http, 'strata_ingester_ingested_samples_total');
+      if (ingested === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(ingested % SERIES, 0);
+    assert.ok(ingested > 0, 'the restarted ingester receives new writes');
     assert.ok(back.pid);
   });
 
@@ -133,6 +167,8 @@ describe('local cluster (separate processes)', { timeout: 240_000 }, () => {
     const { acked, failures } = await load.stop();
     assert.deepEqual(failures, []);
     assert.ok(acked.length > 10);
+    const stored = await storedTimestamps(c.info.queryUrl, 3, lastT);
+    assert.deepEqual(acked.filter((t) => !stored.includes(t)), [], 'every write acknowledged during the NATS restart is queryable');
     // Heartbeats resume against the restarted server: the distributor sees all three fresh again.
     const deadline = Date.now() + 30_000;
     let fresh = 0;

@@ -197,6 +197,9 @@ export class IngesterClient {
     this.client = new Ctor(addr, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': -1,
+      // A restarted ingester gets traffic again within seconds (grpc-js would wait up to 2 minutes).
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 5_000,
     }) as unknown as IngesterClient['client'];
   }
 

@@ -54,6 +54,8 @@ export type RejectionCounter = (tenant: string, reason: string, samples: number)
 
 export class Ingester extends Service {
   readonly dbs: TenantDBs;
+  /** Samples and histograms stored since start (for strata_ingester_ingested_samples_total). */
+  ingestedSamples = 0;
 
   constructor(
     cfg: TenantDBsConfig,
@@ -154,6 +156,7 @@ export class Ingester extends Service {
       }
     }
     await app.commit();
+    this.ingestedSamples += accepted;
     for (const [reason, count] of byReason) this.countRejected(tenant, reason, count);
     return { accepted, rejected, rejections };
   }

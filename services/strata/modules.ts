@@ -197,6 +197,15 @@ export const MODULES: readonly StrataModule[] = [
           this.set(n);
         },
       });
+      new Counter({
+        name: 'strata_ingester_ingested_samples_total',
+        help: 'Samples and histograms the ingester stored, all tenants.',
+        registers: [provided(ctx.registry, 'metrics registry')],
+        collect() {
+          this.reset();
+          this.inc(ingester.ingestedSamples);
+        },
+      });
       const server = provided(ctx.server, 'HTTP server');
       server.route({
         method: ['GET', 'POST'],

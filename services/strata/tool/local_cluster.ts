@@ -157,6 +157,9 @@ export class LocalCluster {
         `--ingester.ring.kvstore.nats.url=${natsUrl}`,
         `--ingester.ring.replication-factor=${o.replicationFactor}`,
         `--ingester.ring.instance-id=${p.name}`,
+        // Used only when the HA tracker is enabled (e.g. `-- --distributor.ha-tracker.enable-ha-tracker`).
+        '--distributor.ha-tracker.kvstore.store=nats',
+        `--distributor.ha-tracker.kvstore.nats.url=${natsUrl}`,
         '--ingester.ring.instance-addr=127.0.0.1',
         ...o.extraFlags,
       ];

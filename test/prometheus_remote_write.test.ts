@@ -1,7 +1,9 @@
-// A real Prometheus scrapes itself and remote-writes to one strata process (no headers, as a
-// newcomer would configure it): the same PromQL over both gives the same series and values.
+// A real Prometheus scrapes itself and remote-writes to Strata (no headers, as a newcomer would
+// configure it), once into one process and once into a 3-ingester RF=3 cluster of separate
+// processes: the same PromQL over both gives the same series and values.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { startCluster, type RunningCluster } from './cluster.ts';
 import { startStrata, type StrataProcess } from './harness.ts';
 import { hasPrometheus, startPrometheus, type PrometheusProcess } from './prometheus.ts';
 
@@ -18,20 +20,56 @@ async function query(base: string, q: string, t: number): Promise<Result[]> {
   return j.data.result.map((r) => ({ metric: r.metric, ...(r.value ? { value: r.value } : { values: r.values }) })).sort((a, b) => (JSON.stringify(a.metric) < JSON.stringify(b.metric) ? -1 : 1));
 }
 
-describe('Prometheus remote write into strata', { skip: !hasPrometheus() && 'prometheus is not installed' }, () => {
-  let strata: StrataProcess;
-  let prom: PrometheusProcess;
-  before(async () => {
-    strata = await startStrata();
-    prom = await startPrometheus(`global:
+const promConfig = (pushUrl: string): string => `global:
   scrape_interval: 1s
 scrape_configs:
   - job_name: prometheus
     static_configs: [{ targets: ['127.0.0.1:{{PORT}}'] }]
 remote_write:
-  - url: ${strata.url}/api/v1/push
+  - url: ${pushUrl}
     queue_config: { batch_send_deadline: 200ms, min_backoff: 50ms, max_backoff: 500ms }
-`);
+`;
+
+/** Waits until Strata (at `strata`, the API base) holds Prometheus' samples up to some t, then compares. */
+async function compareWithPrometheus(strata: string, prom: string): Promise<void> {
+  // Wait for several scrapes, then until every series has a sample after t in strata, so both
+  // hold the same samples up to t whatever the remote-write lag.
+  let t = 0;
+  for (let i = 0; i < 150 && t === 0; i++) {
+    const r = await query(strata, 'count_over_time(up[1m])', Date.now() / 1000);
+    if (r.length === 1 && Number(r[0]!.value![1]) >= 6) t = Math.floor(Date.now() / 1000) - 1;
+    else await new Promise((res) => setTimeout(res, 200));
+  }
+  assert.ok(t > 0, 'samples arrived in strata');
+  let caughtUp = false;
+  for (let i = 0; i < 150 && !caughtUp; i++) {
+    const r = await query(strata, 'min(timestamp({job="prometheus"}))', Date.now() / 1000);
+    caughtUp = r.length === 1 && Number(r[0]!.value![1]) > t;
+    if (!caughtUp) await new Promise((res) => setTimeout(res, 200));
+  }
+  assert.ok(caughtUp, 'every series has a sample after t');
+  for (const q of [
+    'up',
+    'prometheus_build_info',
+    'count by (__name__) ({job="prometheus"})',
+    'sum(prometheus_tsdb_head_series)',
+    'prometheus_http_requests_total',
+    // Raw windows, not rate(): Strata follows Prometheus 3.x, whose rate() answers differ from
+    // Debian's 2.42 on the same samples.
+    'prometheus_http_requests_total[30s]',
+  ]) {
+    const [a, b] = await Promise.all([query(strata, q, t), query(prom, q, t)]);
+    assert.deepEqual(a, b, q);
+  }
+  assert.ok((await query(strata, 'count by (__name__) ({job="prometheus"})', t)).length > 50, 'many metrics arrived');
+}
+
+describe('Prometheus remote write into strata', { skip: !hasPrometheus() && 'prometheus is not installed' }, () => {
+  let strata: StrataProcess;
+  let prom: PrometheusProcess;
+  before(async () => {
+    strata = await startStrata();
+    prom = await startPrometheus(promConfig(`${strata.url}/api/v1/push`));
   });
   after(async () => {
     await prom?.stop();
@@ -39,35 +77,23 @@ remote_write:
   });
 
   it('answers PromQL over Prometheus\' own series as Prometheus does', async () => {
-    // Wait for several scrapes, then until every series has a sample after t in strata, so both
-    // hold the same samples up to t whatever the remote-write lag.
-    let t = 0;
-    for (let i = 0; i < 150 && t === 0; i++) {
-      const r = await query(strata.url, 'count_over_time(up[1m])', Date.now() / 1000);
-      if (r.length === 1 && Number(r[0]!.value![1]) >= 6) t = Math.floor(Date.now() / 1000) - 1;
-      else await new Promise((res) => setTimeout(res, 200));
-    }
-    assert.ok(t > 0, 'samples arrived in strata');
-    let caughtUp = false;
-    for (let i = 0; i < 150 && !caughtUp; i++) {
-      const r = await query(strata.url, 'min(timestamp({job="prometheus"}))', Date.now() / 1000);
-      caughtUp = r.length === 1 && Number(r[0]!.value![1]) > t;
-      if (!caughtUp) await new Promise((res) => setTimeout(res, 200));
-    }
-    assert.ok(caughtUp, 'every series has a sample after t');
-    for (const q of [
-      'up',
-      'prometheus_build_info',
-      'count by (__name__) ({job="prometheus"})',
-      'sum(prometheus_tsdb_head_series)',
-      'prometheus_http_requests_total',
-      // Raw windows, not rate(): Strata follows Prometheus 3.x, whose rate() answers differ from
-      // Debian's 2.42 on the same samples.
-      'prometheus_http_requests_total[30s]',
-    ]) {
-      const [a, b] = await Promise.all([query(strata.url, q, t), query(prom.url, q, t)]);
-      assert.deepEqual(a, b, q);
-    }
-    assert.ok((await query(strata.url, 'count by (__name__) ({job="prometheus"})', t)).length > 50, 'many metrics arrived');
+    await compareWithPrometheus(strata.url, prom.url);
+  });
+});
+
+describe('Prometheus remote write into a 3-ingester RF=3 cluster', { skip: !hasPrometheus() && 'prometheus is not installed', timeout: 240_000 }, () => {
+  let cluster: RunningCluster;
+  let prom: PrometheusProcess;
+  before(async () => {
+    cluster = await startCluster({ ingesters: 3, distributors: 2, queriers: 1, rf: 3 });
+    prom = await startPrometheus(promConfig(cluster.info.pushUrl));
+  });
+  after(async () => {
+    await prom?.stop();
+    await cluster?.stop();
+  });
+
+  it('answers PromQL over Prometheus\' own series as Prometheus does, through the querier', async () => {
+    await compareWithPrometheus(cluster.info.queryUrl, prom.url);
   });
 });

@@ -92,6 +92,24 @@ describe('remote write into one process', () => {
     assert.equal(res2.status, 413);
   });
 
+  it('stores the samples of a request with exemplars and metadata, and counts those it does not store', async () => {
+    const req = snappyEncode(encodeWriteRequest({
+      timeseries: [{
+        labels: ['__name__', 'rw_test', 'job', 'ex'],
+        samples: [{ value: 7, timestamp: NOW }],
+        exemplars: [{ labels: ['trace_id', 'abc'], value: 7, timestamp: NOW }, { labels: ['trace_id', 'def'], value: 8, timestamp: NOW }],
+      }],
+      metadata: [{ type: 1, metricFamilyName: 'rw_test', help: 'A test counter.', unit: '' }],
+    }));
+    const res = await push(p, req, { 'X-Scope-OrgID': 'team-ex' });
+    assert.equal(res.status, 200, await res.text());
+    assert.deepEqual(await instant(p, 'rw_test', 'team-ex'), [['ex', '7']]);
+    assert.equal(await metric(p, 'strata_distributor_received_exemplars_total{tenant="team-ex"}'), 2);
+    assert.equal(await metric(p, 'strata_discarded_exemplars_total{tenant="team-ex",reason="exemplars_not_stored"}'), 2);
+    assert.equal(await metric(p, 'strata_distributor_received_metadata_total{tenant="team-ex"}'), 1);
+    assert.equal(await metric(p, 'strata_discarded_metadata_total{tenant="team-ex",reason="metadata_not_stored"}'), 1);
+  });
+
   it('keeps the valid series of a request with bad ones, and names what it refused', async () => {
     const tenant = { 'X-Scope-OrgID': 'team-mixed' };
     const b = snappyEncode(encodeWriteRequest({

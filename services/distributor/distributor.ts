@@ -49,6 +49,10 @@ export class Distributor {
   private readonly rejectedRequests: Counter<'tenant' | 'reason'>;
   private readonly dedupedSamples: Counter<'tenant' | 'cluster'>;
   private readonly nonHASamples: Counter<'tenant'>;
+  private readonly receivedExemplars: Counter<'tenant'>;
+  private readonly receivedMetadata: Counter<'tenant'>;
+  private readonly discardedExemplars: Counter<'tenant' | 'reason'>;
+  private readonly discardedMetadata: Counter<'tenant' | 'reason'>;
 
   /** `haTracker`: the started HA tracker when `ha_tracker.enable_ha_tracker` is on, else undefined. */
   constructor(
@@ -89,6 +93,30 @@ export class Distributor {
       labelNames: ['tenant'],
       registers: [registry],
     });
+    this.receivedExemplars = new Counter({
+      name: 'strata_distributor_received_exemplars_total',
+      help: 'Exemplars received in remote-write requests.',
+      labelNames: ['tenant'],
+      registers: [registry],
+    });
+    this.receivedMetadata = new Counter({
+      name: 'strata_distributor_received_metadata_total',
+      help: 'Metric metadata entries received in remote-write requests.',
+      labelNames: ['tenant'],
+      registers: [registry],
+    });
+    this.discardedExemplars = new Counter({
+      name: 'strata_discarded_exemplars_total',
+      help: 'Exemplars not stored, by tenant and reason.',
+      labelNames: ['tenant', 'reason'],
+      registers: [registry],
+    });
+    this.discardedMetadata = new Counter({
+      name: 'strata_discarded_metadata_total',
+      help: 'Metric metadata entries not stored, by tenant and reason.',
+      labelNames: ['tenant', 'reason'],
+      registers: [registry],
+    });
   }
 
   /** Handles one remote-write body (snappy-compressed protobuf) for a tenant already resolved. */
@@ -114,6 +142,15 @@ export class Distributor {
     const limits = this.overrides.forTenant(tenant);
     const samples = req.sampleCount + req.histogramCount;
     this.received.inc({ tenant }, samples);
+    // Parsed and counted; not stored yet (no exemplar storage, no metadata store in the ingesters).
+    if (req.exemplarCount > 0) {
+      this.receivedExemplars.inc({ tenant }, req.exemplarCount);
+      this.discardedExemplars.inc({ tenant, reason: 'exemplars_not_stored' }, req.exemplarCount);
+    }
+    if (req.metadataCount > 0) {
+      this.receivedMetadata.inc({ tenant }, req.metadataCount);
+      this.discardedMetadata.inc({ tenant, reason: 'metadata_not_stored' }, req.metadataCount);
+    }
     // Before the rate limit, as in Mimir: a duplicate from the standby replica costs the tenant nothing.
     if (this.haTracker !== undefined && limits.accept_ha_samples && req.seriesCount > 0) {
       const refused = await this.dedupeHA(this.haTracker, tenant, req, decoder, limits, samples);

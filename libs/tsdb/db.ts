@@ -34,6 +34,8 @@ export interface DBOptions {
   autoCompact?: boolean;
   /** `thanos` section for meta.json of blocks cut by this DB. */
   thanos?: ThanosMeta;
+  /** Whether retention may delete a block yet (an ingester keeps blocks until they are shipped). */
+  deletable?: (ulid: string) => boolean;
   logger?: Logger;
 }
 
@@ -61,6 +63,7 @@ export class DB implements Queryable, Appendable {
       autoCompact: options.autoCompact ?? true,
       // Blocks carry a thanos section so object-storage tooling can group them; callers add labels.
       thanos: options.thanos ?? { labels: {}, downsample: { resolution: 0 }, source: 'head' },
+      deletable: options.deletable ?? (() => true),
       logger: options.logger ?? nopLogger,
     };
     mkdirSync(dir, { recursive: true });
@@ -112,6 +115,11 @@ export class DB implements Queryable, Appendable {
     const run = this.cutQueue.then(fn);
     this.cutQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Applies retention now (e.g. once blocks it kept back have been shipped). */
+  retain(): Promise<void> {
+    return this.serialized(() => this.applyRetention());
   }
 
   /** Cuts blocks from the head while it is compactable, then applies retention. */
@@ -169,7 +177,7 @@ export class DB implements Queryable, Appendable {
   private async applyRetention(): Promise<void> {
     if (this.opts.retention <= 0 || this.blockList.length === 0) return;
     const newest = Math.max(...this.blockList.map((b) => b.meta.maxTime));
-    const expired = this.blockList.filter((b) => newest - b.meta.maxTime >= this.opts.retention);
+    const expired = this.blockList.filter((b) => newest - b.meta.maxTime >= this.opts.retention && this.opts.deletable(b.ulid));
     if (expired.length === 0) return;
     this.blockList = this.blockList.filter((b) => !expired.includes(b));
     for (const b of expired) {

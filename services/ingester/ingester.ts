@@ -57,14 +57,19 @@ export class Ingester extends Service {
   /** Samples and histograms stored since start (for strata_ingester_ingested_samples_total). */
   ingestedSamples = 0;
 
+  private shipTimer: NodeJS.Timeout | undefined;
+  private shipping: Promise<void> | undefined;
+
   constructor(
-    cfg: TenantDBsConfig,
+    private readonly cfg: TenantDBsConfig,
     private readonly overrides: Overrides,
-    log: Logger = nopLogger,
+    private readonly log: Logger = nopLogger,
     private readonly countRejected: RejectionCounter = () => {},
     ring?: RingShare,
     /** Ring membership (a Lifecycler): joined once the WALs are replayed, left before the TSDBs close. */
     private readonly membership?: Service,
+    /** How often cut blocks are shipped when the config has a bucket; 0 ships only on flush. */
+    private readonly shipInterval = 60_000,
   ) {
     super('ingester');
     this.dbs = new TenantDBs(cfg, overrides, log, ring);
@@ -78,12 +83,27 @@ export class Ingester extends Service {
       await this.dbs.closeAll();
       throw err;
     }
+    if (this.cfg.bucketFor && this.shipInterval > 0) {
+      this.shipTimer = setInterval(() => void this.ship(), this.shipInterval);
+      this.shipTimer.unref();
+    }
   }
 
   protected override async stopping(): Promise<void> {
+    clearInterval(this.shipTimer);
     // Leave the ring first, so distributors stop sending before the TSDBs close.
     await this.membership?.stop();
+    await this.shipping;
     await this.dbs.closeAll();
+  }
+
+  /** Ships the blocks cut since the last time (every ship interval, and after a flush). */
+  ship(): Promise<void> {
+    this.shipping ??= this.dbs
+      .shipAll()
+      .then(() => undefined, (err: unknown) => this.log.error({ err }, 'shipping blocks failed'))
+      .finally(() => (this.shipping = undefined));
+    return this.shipping;
   }
 
   /**
@@ -195,8 +215,12 @@ export class Ingester extends Service {
     return db ? selectChunkSeries(db, mint, maxt, matchers, seriesOnly) : NO_CHUNK_SERIES;
   }
 
-  /** Cuts every tenant's head into blocks (POST /ingester/flush). */
-  flush(): Promise<void> {
-    return this.dbs.flushAll();
+  /** Cuts every tenant's head into blocks and ships them (POST /ingester/flush). */
+  async flush(): Promise<void> {
+    await this.dbs.flushAll();
+    if (this.cfg.bucketFor) {
+      await this.shipping;
+      await this.ship();
+    }
   }
 }

@@ -8,6 +8,7 @@ import { METRIC_NAME, type Labels } from '../../libs/model/index.ts';
 import { AppendError, AppendErrorCode } from '../../libs/storage/index.ts';
 import { type Overrides, validateTenantId } from '../../libs/tenant/index.ts';
 import { DB, type FsyncPolicy, type Head } from '../../libs/tsdb/index.ts';
+import { Shipper, type ShipperBucket } from './shipper.ts';
 
 export interface TenantDBsConfig {
   /** Parent of the tenants' directories. */
@@ -16,6 +17,10 @@ export interface TenantDBsConfig {
   /** Local blocks older than this (behind the newest) are deleted. */
   readonly retention: number;
   readonly walFsync: FsyncPolicy;
+  /** Where each tenant's blocks are shipped (its prefix of the bucket); none keeps blocks local only. */
+  readonly bucketFor?: (tenant: string) => ShipperBucket;
+  /** Recorded in shipped blocks' meta.json (`thanos.labels.__ingester_id__`), as Cortex does. */
+  readonly ingesterId?: string;
 }
 
 /**
@@ -37,6 +42,7 @@ export function localSeriesLimit(globalLimit: number, ring: RingShare): number {
 
 export class TenantDBs {
   private readonly dbs = new Map<string, DB>();
+  private readonly shippers = new Map<string, Shipper>();
   private readonly opening = new Map<string, Promise<DB>>();
   private closed = false;
 
@@ -91,14 +97,23 @@ export class TenantDBs {
 
   private async open(tenant: string): Promise<DB> {
     validateTenantId(tenant);
-    const db = await DB.open(join(this.cfg.dir, tenant), {
+    const dir = join(this.cfg.dir, tenant);
+    const log = this.log.child({ tenant });
+    const shipper = this.cfg.bucketFor ? await Shipper.open(dir, this.cfg.bucketFor(tenant), { logger: log }) : undefined;
+    const labels: Record<string, string> = { __org_id__: tenant };
+    if (this.cfg.ingesterId) labels.__ingester_id__ = this.cfg.ingesterId;
+    const db = await DB.open(dir, {
       blockRange: this.cfg.blockRange,
       retention: this.cfg.retention,
       walFsync: this.cfg.walFsync,
-      logger: this.log.child({ tenant }),
-      // As Mimir's ingesters label their blocks; the compactor groups a tenant's blocks by these.
-      thanos: { labels: { __org_id__: tenant }, downsample: { resolution: 0 }, source: 'receive' },
+      logger: log,
+      // As Cortex's ingesters label their blocks: the compactor groups by __org_id__ and drops
+      // __ingester_id__ when it merges the replicas' blocks.
+      thanos: { labels, downsample: { resolution: 0 }, source: 'receive' },
+      // A block leaves the disk only once it is in the bucket.
+      ...(shipper ? { deletable: (ulid: string) => shipper.isShipped(ulid) } : {}),
     });
+    if (shipper) this.shippers.set(tenant, shipper);
     db.head.seriesLimiter = (labels, head) => this.admitSeries(tenant, labels, head);
     this.dbs.set(tenant, db);
     this.log.info({ tenant, series: db.head.numSeries() }, 'opened tenant TSDB');
@@ -132,6 +147,18 @@ export class TenantDBs {
     for (const db of this.dbs.values()) await db.flush();
   }
 
+  /** Uploads every tenant's blocks not shipped yet, then lets retention delete shipped ones; resolves with how many were shipped. */
+  async shipAll(): Promise<number> {
+    let n = 0;
+    for (const [tenant, db] of this.dbs) {
+      const shipper = this.shippers.get(tenant);
+      if (!shipper) continue;
+      n += await shipper.sync(db.blocks().map((b) => ({ ulid: b.ulid, dir: b.dir })));
+      await db.retain();
+    }
+    return n;
+  }
+
   async closeAll(): Promise<void> {
     this.closed = true;
     await Promise.allSettled(this.opening.values());
@@ -140,5 +167,6 @@ export class TenantDBs {
       this.log.info({ tenant }, 'closed tenant TSDB');
     }
     this.dbs.clear();
+    this.shippers.clear();
   }
 }

@@ -14,7 +14,7 @@ import {
 } from './chunkenc/index.ts';
 import { ChunkReader, ChunkWriter, type ChunkMeta } from './chunks/index.ts';
 import { IndexReader, IndexWriter } from './index/index.ts';
-import { newULID, readMeta, writeMeta, type BlockMeta, type ThanosMeta } from './meta/index.ts';
+import { newULID, readMeta, writeMeta, type BlockDesc, type BlockMeta, type ThanosMeta } from './meta/index.ts';
 import { readTombstones, writeTombstones, type Interval } from './tombstones/index.ts';
 import { ChunkSeries, type TimedChunk } from './chunk_series.ts';
 import { postingsForMatchers } from './postings_for_matchers.ts';
@@ -32,6 +32,9 @@ export interface WriteBlockOptions {
   ulid?: string;
   thanos?: ThanosMeta;
   compactionLevel?: number;
+  /** The head blocks whose data this block holds (default: itself) and the blocks it was compacted from. */
+  sources?: readonly string[];
+  parents?: readonly BlockDesc[];
   /** Max bytes per chunk segment file (tests use small ones). */
   segmentSize?: number;
 }
@@ -102,7 +105,11 @@ export async function writeBlock(
         numSeries: written.length,
         numChunks,
       },
-      compaction: { level: opts.compactionLevel ?? 1, sources: [ulid] },
+      compaction: {
+        level: opts.compactionLevel ?? 1,
+        sources: opts.sources ? [...opts.sources] : [ulid],
+        ...(opts.parents ? { parents: opts.parents.map((p) => ({ ...p })) } : {}),
+      },
       version: 1,
       ...(opts.thanos ? { thanos: opts.thanos } : {}),
     };

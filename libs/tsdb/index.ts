@@ -7,6 +7,8 @@ export { Block, ChunkBuilder, writeBlock, chunksFromSamples, chunkSeriesFromSeri
 export type { ChunkSeriesEntry, WriteBlockOptions } from './block.ts';
 export { ChunkSeries, ChunksIterator } from './chunk_series.ts';
 export { selectChunkSeries } from './chunk_querier.ts';
+export { compactBlocks } from './compact.ts';
+export type { CompactOptions } from './compact.ts';
 export type { TimedChunk } from './chunk_series.ts';
 export { postingsForMatchers } from './postings_for_matchers.ts';
 export type { PostingsIndex } from './postings_for_matchers.ts';

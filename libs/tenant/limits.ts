@@ -32,6 +32,7 @@ export const limitsConfigSchema = section({
   max_query_parallelism: count(14, 'Most split queries of one query scheduled at once.'),
   // Compactor.
   compactor_blocks_retention_period: duration('0s').describe('Delete blocks older than this; 0 keeps them forever.'),
+  compactor_partial_block_deletion_delay: duration('1d').describe('Delete blocks left without meta.json (interrupted uploads) once older than this; 0 never.'),
 });
 
 /** A tenant's limits, every field set; frozen. */

@@ -2,8 +2,8 @@
 // tombstones). `writeBlock` turns any label-sorted set of chunked series into one; `Block`
 // opens one and serves it as a Queryable.
 
-import { mkdir, rename, rm, open as openFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm, open as openFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { compareLabels, compareStrings, newHistogram, type FloatHistogram, type Histogram, type Labels, type Matcher } from '../model/index.ts';
 import {
   EMPTY_SERIES_SET, ListSeriesSet, ValueType, type Querier, type Queryable, type SampleIterator, type SelectHints,
@@ -123,6 +123,15 @@ export async function writeBlock(
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** The files of a block directory (or any directory), relative paths, sorted: what a shipper uploads. */
+export async function blockFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)));
+  }
+  return out.sort();
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -3,7 +3,7 @@ export { DB, HOUR, MergeQuerier, headChunkSeries } from './db.ts';
 export type { DBOptions } from './db.ts';
 export { Head, TxnSamples } from './head/head.ts';
 export type { HeadOptions, HeadStats, HeadLog, SeriesLimiter } from './head/head.ts';
-export { Block, ChunkBuilder, writeBlock, chunksFromSamples, chunkSeriesFromSeriesSet, clampChunks } from './block.ts';
+export { Block, ChunkBuilder, blockFiles, writeBlock, chunksFromSamples, chunkSeriesFromSeriesSet, clampChunks } from './block.ts';
 export type { ChunkSeriesEntry, WriteBlockOptions } from './block.ts';
 export { ChunkSeries, ChunksIterator } from './chunk_series.ts';
 export { selectChunkSeries } from './chunk_querier.ts';

@@ -2,9 +2,10 @@
 // from the head is uploaded to `<ULID>/` of the tenant's bucket, its files first and meta.json
 // last, so a reader that sees meta.json sees the whole block. What was uploaded is remembered in
 // `thanos.shipper.json` next to the blocks (Thanos' file and format), across restarts.
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { nopLogger, type Logger } from '../../libs/log/index.ts';
+import { blockFiles } from '../../libs/tsdb/index.ts';
 
 /** The part of an object-storage bucket the shipper needs (already prefixed with the tenant). */
 export interface ShipperBucket {
@@ -35,13 +36,6 @@ export interface ShipperOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function filesOf(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)));
-  }
-  return out.sort();
-}
 
 export class Shipper {
   private uploaded = new Set<string>();
@@ -105,7 +99,7 @@ export class Shipper {
   }
 
   private async uploadBlock(b: LocalBlock): Promise<void> {
-    const files = (await filesOf(b.dir)).filter((f) => f !== 'meta.json');
+    const files = (await blockFiles(b.dir)).filter((f) => f !== 'meta.json');
     for (const f of files) await this.withRetries(() => this.bucket.uploadFile(`${b.ulid}/${f}`, join(b.dir, f)), `${b.ulid}/${f}`);
     const meta = await readFile(join(b.dir, 'meta.json'));
     await this.withRetries(() => this.bucket.upload(`${b.ulid}/meta.json`, meta), `${b.ulid}/meta.json`);

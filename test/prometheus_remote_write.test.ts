@@ -1,6 +1,7 @@
 // A real Prometheus scrapes itself and remote-writes to Strata (no headers, as a newcomer would
 // configure it), once into one process and once into a 3-ingester RF=3 cluster of separate
-// processes: the same PromQL over both gives the same series and values.
+// processes: the same PromQL over both gives the same series and values, and the same metric
+// metadata (which Prometheus sends in requests of their own).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, type RunningCluster } from './cluster.ts';
@@ -28,7 +29,30 @@ scrape_configs:
 remote_write:
   - url: ${pushUrl}
     queue_config: { batch_send_deadline: 200ms, min_backoff: 50ms, max_backoff: 500ms }
+    metadata_config: { send: true, send_interval: 1s }
 `;
+
+async function metadata(base: string, metric: string): Promise<unknown> {
+  const res = await fetch(`${base}/api/v1/metadata?metric=${encodeURIComponent(metric)}`, { signal: AbortSignal.timeout(10_000) });
+  const j = (await res.json()) as { status: string; data: Record<string, unknown> };
+  assert.equal(j.status, 'success', JSON.stringify(j));
+  return j.data;
+}
+
+/** Prometheus' own metrics of each type: Strata's /api/v1/metadata answers as Prometheus' does. */
+async function compareMetadata(strata: string, prom: string): Promise<void> {
+  const metrics = ['prometheus_http_requests_total', 'go_goroutines', 'prometheus_http_request_duration_seconds', 'go_gc_duration_seconds', 'prometheus_build_info'];
+  for (const m of metrics) {
+    let got: unknown = {};
+    for (let i = 0; i < 100 && Object.keys(got as object).length === 0; i++) {
+      got = await metadata(strata, m);
+      if (Object.keys(got as object).length === 0) await new Promise((res) => setTimeout(res, 200));
+    }
+    const want = await metadata(prom, m);
+    assert.ok(Object.keys(want as object).length === 1, `Prometheus has ${m}'s metadata`);
+    assert.deepEqual(got, want, m);
+  }
+}
 
 /** Waits until Strata (at `strata`, the API base) holds Prometheus' samples up to some t, then compares. */
 async function compareWithPrometheus(strata: string, prom: string): Promise<void> {
@@ -79,6 +103,10 @@ describe('Prometheus remote write into strata', { skip: !hasPrometheus() && 'pro
   it('answers PromQL over Prometheus\' own series as Prometheus does', async () => {
     await compareWithPrometheus(strata.url, prom.url);
   });
+
+  it('answers /api/v1/metadata for Prometheus\' own metrics as Prometheus does', async () => {
+    await compareMetadata(strata.url, prom.url);
+  });
 });
 
 describe('Prometheus remote write into a 3-ingester RF=3 cluster', { skip: !hasPrometheus() && 'prometheus is not installed', timeout: 240_000 }, () => {
@@ -95,5 +123,9 @@ describe('Prometheus remote write into a 3-ingester RF=3 cluster', { skip: !hasP
 
   it('answers PromQL over Prometheus\' own series as Prometheus does, through the querier', async () => {
     await compareWithPrometheus(cluster.info.queryUrl, prom.url);
+  });
+
+  it('answers /api/v1/metadata for Prometheus\' own metrics as Prometheus does, through the querier', async () => {
+    await compareMetadata(cluster.info.queryUrl, prom.url);
   });
 });

@@ -30,6 +30,14 @@ async function instant(p: StrataProcess, q: string, tenant?: string): Promise<[s
   return j.data.result.map((r) => [r.metric.job ?? '', r.value[1]]).sort() as [string, string][];
 }
 
+async function metadata(p: StrataProcess, params: string, tenant: string): Promise<unknown> {
+  const res = await fetch(`${p.url}/api/v1/metadata?${params}`, { headers: { 'X-Scope-OrgID': tenant }, signal: AbortSignal.timeout(10_000) });
+  assert.equal(res.status, 200, await res.clone().text());
+  const j = (await res.json()) as { status: string; data: unknown };
+  assert.equal(j.status, 'success');
+  return j.data;
+}
+
 async function metric(p: StrataProcess, line: string): Promise<number> {
   const text = await (await get(`${p.url}/metrics`)).text();
   const m = text.split('\n').find((l) => l.startsWith(line + ' '));
@@ -92,7 +100,7 @@ describe('remote write into one process', () => {
     assert.equal(res2.status, 413);
   });
 
-  it('stores the samples of a request with exemplars and metadata, and counts those it does not store', async () => {
+  it('stores the samples and metadata of a request with exemplars, and counts the exemplars it does not store', async () => {
     const req = snappyEncode(encodeWriteRequest({
       timeseries: [{
         labels: ['__name__', 'rw_test', 'job', 'ex'],
@@ -107,7 +115,48 @@ describe('remote write into one process', () => {
     assert.equal(await metric(p, 'strata_distributor_received_exemplars_total{tenant="team-ex"}'), 2);
     assert.equal(await metric(p, 'strata_discarded_exemplars_total{tenant="team-ex",reason="exemplars_not_stored"}'), 2);
     assert.equal(await metric(p, 'strata_distributor_received_metadata_total{tenant="team-ex"}'), 1);
-    assert.equal(await metric(p, 'strata_discarded_metadata_total{tenant="team-ex",reason="metadata_not_stored"}'), 1);
+    assert.equal(await metric(p, 'strata_discarded_metadata_total{tenant="team-ex",reason="metadata_not_stored"}'), 0);
+    assert.deepEqual(await metadata(p, '', 'team-ex'), { rw_test: [{ type: 'counter', help: 'A test counter.', unit: '' }] });
+  });
+
+  it('serves metadata sent alone on /api/v1/metadata in Prometheus\' shape, with limit, limit_per_metric and metric', async () => {
+    const tenant = { 'X-Scope-OrgID': 'team-md' };
+    const md = (type: number, metricFamilyName: string, help: string, unit = '') => ({ type, metricFamilyName, help, unit });
+    const req = snappyEncode(encodeWriteRequest({
+      metadata: [
+        md(1, 'http_requests_total', 'Requests served.'),
+        md(1, 'http_requests_total', 'Requests served, from another target.'),
+        md(3, 'latency_seconds', 'Latency <of> "requests".', 'seconds'),
+        md(2, 'go_goroutines', 'Goroutines.'),
+        md(2, 'go_goroutines', 'Goroutines.'),
+        md(0, 'untyped', ''),
+      ],
+    }));
+    const res = await push(p, req, tenant);
+    assert.equal(res.status, 200, await res.text());
+    const all = {
+      go_goroutines: [{ type: 'gauge', help: 'Goroutines.', unit: '' }],
+      http_requests_total: [{ type: 'counter', help: 'Requests served, from another target.', unit: '' }, { type: 'counter', help: 'Requests served.', unit: '' }],
+      latency_seconds: [{ type: 'histogram', help: 'Latency <of> "requests".', unit: 'seconds' }],
+      untyped: [{ type: 'unknown', help: '', unit: '' }],
+    };
+    assert.deepEqual(await metadata(p, '', 'team-md'), all);
+    assert.deepEqual(await metadata(p, 'metric=http_requests_total&limit_per_metric=1', 'team-md'), { http_requests_total: [all.http_requests_total[0]] });
+    assert.deepEqual(await metadata(p, 'limit=2', 'team-md'), { go_goroutines: all.go_goroutines, http_requests_total: all.http_requests_total });
+    assert.deepEqual(await metadata(p, 'limit=0', 'team-md'), {});
+    assert.deepEqual(await metadata(p, 'limit=-1&metric=nope', 'team-md'), {});
+    assert.deepEqual(await metadata(p, '', 'team-other'), {}, 'another tenant sees nothing');
+    // Go's encoding: HTML characters escaped, as Prometheus writes them.
+    const raw = await (await fetch(`${p.url}/api/v1/metadata?metric=latency_seconds`, { headers: tenant })).text();
+    assert.equal(raw, '{"status":"success","data":{"latency_seconds":[{"type":"histogram","help":"Latency \\u003cof\\u003e \\"requests\\".","unit":"seconds"}]}}');
+
+    // A bad entry is refused with Mimir's message; the good one of the same request is stored.
+    const bad = await push(p, snappyEncode(encodeWriteRequest({ metadata: [md(2, '', 'No name.'), md(2, 'later', 'Later.')] })), tenant);
+    assert.equal(bad.status, 400);
+    assert.equal(await bad.text(), 'received a metric metadata with no metric name (err-mimir-metadata-missing-metric-name)');
+    assert.deepEqual(await metadata(p, 'metric=later', 'team-md'), { later: [{ type: 'gauge', help: 'Later.', unit: '' }] });
+    assert.equal(await metric(p, 'strata_discarded_metadata_total{tenant="team-md",reason="missing_metric_name"}'), 1);
+    assert.equal(await metric(p, 'strata_distributor_received_metadata_total{tenant="team-md"}'), 8);
   });
 
   it('keeps the valid series of a request with bad ones, and names what it refused', async () => {

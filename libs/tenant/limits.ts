@@ -12,7 +12,7 @@ export const limitsConfigSchema = section({
   max_label_name_length: count(1024, 'Longest accepted label name, characters.'),
   max_label_value_length: count(2048, 'Longest accepted label value, characters.'),
   max_label_names_per_series: count(30, 'Most labels a series may have.'),
-  max_metadata_length: count(1024, 'Longest accepted metric metadata (help, unit), characters.'),
+  max_metadata_length: count(1024, 'Longest accepted metric name and unit of metric metadata, UTF-8 bytes; longer help is truncated to it.'),
   creation_grace_period: duration('10m').describe('How far in the future a sample may be; 0 disables the check.'),
   past_grace_period: duration('0s').describe('How far in the past a sample may be; 0 disables the check.'),
   accept_ha_samples: z.boolean().default(false).describe('Deduplicate HA Prometheus pairs by cluster and replica labels.'),
@@ -23,6 +23,8 @@ export const limitsConfigSchema = section({
   // Ingesters.
   max_global_series_per_user: count(150_000, 'Most active series per tenant across the cluster; 0 means no limit.'),
   max_global_series_per_metric: count(0, 'Most active series per metric name across the cluster; 0 means no limit.'),
+  max_global_metadata_per_user: count(0, 'Most metric names with metadata per tenant across the cluster; 0 means no limit.'),
+  max_global_metadata_per_metric: count(0, 'Most distinct metadata (type, help, unit) per metric name; 0 means no limit.'),
   // Read path.
   max_fetched_series_per_query: count(0, 'Most series a query may read; 0 means no limit.'),
   max_fetched_chunks_per_query: count(2_000_000, 'Most chunks a query may read; 0 means no limit.'),

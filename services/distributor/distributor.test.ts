@@ -18,7 +18,7 @@ import { Ingester } from '../ingester/index.ts';
 import { distributorConfigSchema } from './config.ts';
 import { Distributor, type IngesterPusher } from './distributor.ts';
 import { HATracker } from './ha_tracker.ts';
-import { pushToReplicas, seriesToken, type IngesterPool } from './replication.ts';
+import { metadataToken, pushToReplicas, seriesToken, type IngesterPool } from './replication.ts';
 
 const HOUR = 3_600_000;
 const SEC = 1000;
@@ -213,7 +213,7 @@ describe('distributor HA deduplication', () => {
     for (const id of ids) ings.set(id, await ingester(id));
     // As the ingester's gRPC service does: decode the forwarded WriteRequest bytes and push them.
     const pool: IngesterPool = { get: (inst) => ({ push: (tenant, wr) => ings.get(inst.id)!.push(tenant, new WriteRequestDecoder().decode(wr)) }) };
-    const d = await distributor({ push: (tenant, req, series) => pushToReplicas(ring, pool, tenant, req, series) });
+    const d = await distributor({ push: (tenant, req, series, metadata) => pushToReplicas(ring, pool, tenant, req, series, metadata) });
 
     const series = Array.from({ length: 30 }, (_, i): TimeSeriesInput => ({
       labels: Labels.fromStrings('__name__', 'm', 'cluster', 'prom-1', 'i', String(i), '__replica__', 'a').toFlat(),
@@ -241,6 +241,115 @@ describe('distributor HA deduplication', () => {
     assert.equal(stored, 30);
     assert.ok(moved > 0, 'some series live elsewhere with the replica label: the placement checks the hash');
     for (const ing of ings.values()) for (const s of await dump(ing, 'ha')) assert.ok(!s.includes('__replica__'), s);
+  });
+});
+
+describe('distributor metric metadata', () => {
+  let dir: string;
+  const started: { stop(): Promise<void> }[] = [];
+  const overrides = new Overrides(validateConfig(limitsConfigSchema, { max_metadata_length: 32 }));
+  overrides.setTenantLimits(new Map([['capped', validateConfig(limitsConfigSchema, { max_metadata_length: 32, max_global_metadata_per_metric: 1 })]]));
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'strata-distributor-md-'))));
+  afterEach(async () => {
+    for (const s of started.splice(0).reverse()) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Three real ingesters behind a ring of replication factor `rf`, reached as over gRPC (WriteRequest bytes). */
+  async function cluster(rf: number) {
+    const now = Date.now();
+    const instances: Record<string, InstanceDesc> = {};
+    const taken = new Set<number>();
+    const ings = new Map<string, Ingester>();
+    for (const id of ['i1', 'i2', 'i3']) {
+      const tokens = generateTokens(32, taken);
+      tokens.forEach((t) => taken.add(t));
+      instances[id] = { addr: `${id}:9095`, zone: '', state: InstanceState.Active, tokens, heartbeat_timestamp: now, registered_timestamp: now };
+      const ing = new Ingester({ dir: join(dir, id), blockRange: 2 * HOUR, retention: 13 * HOUR, walFsync: 'never' }, overrides);
+      await ing.start();
+      started.push(ing);
+      ings.set(id, ing);
+    }
+    const ring = new ReadRing({ instances }, { replicationFactor: rf, heartbeatTimeout: 60_000, zoneAwareness: false });
+    const pool: IngesterPool = { get: (inst) => ({ push: (tenant, wr) => ings.get(inst.id)!.push(tenant, new WriteRequestDecoder().decode(wr)) }) };
+    const registry = new Registry();
+    const d = new Distributor(validateConfig(distributorConfigSchema, {}), overrides, { push: (t, req, series, md) => pushToReplicas(ring, pool, t, req, series, md) }, registry);
+    const owners = (tenant: string, name: string): string[] => ring.get(metadataToken(tenant, name), Operation.Write, now).instances.map((i) => i.id).sort();
+    const holders = (tenant: string, name: string): string[] =>
+      [...ings].filter(([, ing]) => ing.metadata.list(tenant, { limit: 0, limitPerMetric: 0, metric: name }).length > 0).map(([id]) => id).sort();
+    return { ings, d, registry, owners, holders };
+  }
+
+  const md = (name: string, help = `Help of ${name}.`, unit = '') => ({ type: 2, metricFamilyName: name, help, unit });
+
+  it('sends each metric name\'s metadata to the replicas of its token, in the same push as the series', async () => {
+    const { ings, d, registry, owners, holders } = await cluster(2);
+    const names = Array.from({ length: 30 }, (_, i) => `metric_${i}`);
+    const now = Date.now();
+    const req = encodeWriteRequest({
+      timeseries: names.map((n) => ({ labels: ['__name__', n], samples: [{ value: 1, timestamp: now }] })),
+      metadata: names.map((n) => md(n)),
+    });
+    assert.deepEqual(await d.push('team', snappyEncode(req)), { status: 200, body: '' });
+    const spread = new Set<string>();
+    for (const n of names) {
+      const o = owners('team', n);
+      assert.equal(o.length, 2);
+      assert.deepEqual(holders('team', n), o, n);
+      o.forEach((id) => spread.add(id));
+    }
+    assert.equal(spread.size, 3, 'names are spread over the ring');
+    let series = 0;
+    for (const ing of ings.values()) series += (await dump(ing, 'team')).length;
+    assert.equal(series, 60, 'every series on its 2 replicas');
+    assert.equal(await counterValue(registry, 'strata_distributor_received_metadata_total', { tenant: 'team' }), 30);
+    assert.equal((await registry.getSingleMetric('strata_discarded_metadata_total')!.get()).values.length, 0, 'nothing discarded');
+  });
+
+  it('takes metadata-only requests, and refuses bad entries with Mimir\'s messages without failing the rest', async () => {
+    const { ings, d, registry, holders } = await cluster(1);
+    const now = Date.now();
+    const res = await d.push('team', snappyEncode(encodeWriteRequest({
+      timeseries: [{ labels: ['__name__', 'up'], samples: [{ value: 1, timestamp: now }] }],
+      metadata: [md(''), md('x'.repeat(40)), md('with_unit', 'Help.', 'u'.repeat(33)), md('long_help', 'é'.repeat(20)), md('up')],
+    })));
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.body.split('\n'), [
+      'received a metric metadata with no metric name (err-mimir-metadata-missing-metric-name)',
+      `received a metric metadata whose metric name length exceeds the limit, metric name: '${'x'.repeat(40)}' (err-mimir-metric-name-too-long). To adjust the related per-tenant limit, configure limits.max_metadata_length, or contact your service administrator.`,
+      `received a metric metadata whose unit name length exceeds the limit, unit: '${'u'.repeat(33)}' metric name: 'with_unit' (err-mimir-unit-too-long). To adjust the related per-tenant limit, configure limits.max_metadata_length, or contact your service administrator.`,
+    ]);
+    for (const [reason, n] of [['missing_metric_name', 1], ['metric_name_too_long', 1], ['unit_too_long', 1]] as const) {
+      assert.equal(await counterValue(registry, 'strata_discarded_metadata_total', { tenant: 'team', reason }), n, reason);
+    }
+    let stored = 0;
+    for (const ing of ings.values()) stored += (await dump(ing, 'team')).length;
+    assert.equal(stored, 1, 'the series was stored');
+    assert.equal(holders('team', 'up').length, 1);
+    // A help over the limit is cut at a character boundary (32 bytes: 16 two-byte characters).
+    const [holder] = holders('team', 'long_help');
+    assert.deepEqual(ings.get(holder!)!.metadata.list('team', { limit: 0, limitPerMetric: 0, metric: 'long_help' }), [md('long_help', 'é'.repeat(16))]);
+
+    // Metadata alone, as Prometheus sends it.
+    assert.deepEqual(await d.push('team', snappyEncode(encodeWriteRequest({ metadata: [md('alone')] }))), { status: 200, body: '' });
+    assert.equal(holders('team', 'alone').length, 1);
+  });
+
+  it('answers 200 when the ingesters refuse metadata over the tenant\'s limits, storing the series', async () => {
+    const { ings, d, holders } = await cluster(1);
+    const now = Date.now();
+    const res = await d.push('capped', snappyEncode(encodeWriteRequest({
+      timeseries: [{ labels: ['__name__', 'm'], samples: [{ value: 1, timestamp: now }] }],
+      metadata: [md('m', 'First.'), md('m', 'Second.')],
+    })));
+    assert.deepEqual(res, { status: 200, body: '' });
+    const [holder] = holders('capped', 'm');
+    const ing = ings.get(holder!)!;
+    assert.deepEqual(ing.metadata.list('capped', { limit: 0, limitPerMetric: 0, metric: '' }), [md('m', 'First.')]);
+    assert.deepEqual([...ing.metadata.discarded.get('capped')!], [['per_metric_metadata_limit', 1]]);
+    let stored = 0;
+    for (const i of ings.values()) stored += (await dump(i, 'capped')).length;
+    assert.equal(stored, 1);
   });
 });
 

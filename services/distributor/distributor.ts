@@ -1,7 +1,8 @@
 // The distributor's write path (Mimir's distributor.Push): a remote-write request is decoded,
 // deduplicated between HA replicas (when the HA tracker is on), checked against the tenant's
-// limits series by series, and the valid series are sent to the ingesters. The good part of a
-// request is always stored; what was refused is counted by reason and named in a 400 response.
+// limits series by series and metadata entry by entry, and the valid ones are sent to the
+// ingesters. The good part of a request is always stored; what was refused is counted by reason
+// and named in a 400 response.
 import { Counter, type Registry } from 'prom-client';
 import { KVError } from '../../libs/kv/index.ts';
 import { LabelsDiscardReason, formatLabels, validateLabelsDetailed } from '../../libs/model/index.ts';
@@ -15,10 +16,37 @@ import { MAX_REPORTED, type PushResult } from '../ingester/index.ts';
 import type { DistributorConfig } from './config.ts';
 import { HACheckKind, type HACheck, type HATracker } from './ha_tracker.ts';
 
-/** Where the distributor sends a tenant's valid series: the ingesters (a local one so far). */
+/** Where the distributor sends a tenant's valid series and metadata entries: the ingesters. */
 export interface IngesterPusher {
-  /** `req` must stay unchanged until the returned promise settles. */
-  push(tenant: string, req: DecodedWriteRequest, series: ArrayLike<number>): Promise<PushResult>;
+  /** `series` and `metadata` index `req`, which must stay unchanged until the returned promise settles. */
+  push(tenant: string, req: DecodedWriteRequest, series: ArrayLike<number>, metadata: ArrayLike<number>): Promise<PushResult>;
+}
+
+/** Mimir's reasons for refusing a metadata entry in the distributor. */
+export const MetadataDiscardReason = {
+  MissingMetricName: 'missing_metric_name',
+  MetricNameTooLong: 'metric_name_too_long',
+  UnitTooLong: 'unit_too_long',
+} as const;
+export type MetadataDiscardReason = (typeof MetadataDiscardReason)[keyof typeof MetadataDiscardReason];
+
+/** Go's %.200s: at most 200 characters. */
+function truncate200(s: string): string {
+  if (s.length <= 200) return s;
+  return [...s].slice(0, 200).join('');
+}
+
+/** The longest prefix of whole characters of `s` within `maxBytes` UTF-8 bytes. */
+function truncateUtf8(s: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    if (bytes > maxBytes) break;
+    end += ch.length;
+  }
+  return s.slice(0, end);
 }
 
 /** The answer to one push request, as the remote-write spec wants it. */
@@ -142,22 +170,20 @@ export class Distributor {
     const limits = this.overrides.forTenant(tenant);
     const samples = req.sampleCount + req.histogramCount;
     this.received.inc({ tenant }, samples);
-    // Parsed and counted; not stored yet (no exemplar storage, no metadata store in the ingesters).
+    // Parsed and counted; not stored yet (no exemplar storage in the ingesters).
     if (req.exemplarCount > 0) {
       this.receivedExemplars.inc({ tenant }, req.exemplarCount);
       this.discardedExemplars.inc({ tenant, reason: 'exemplars_not_stored' }, req.exemplarCount);
     }
-    if (req.metadataCount > 0) {
-      this.receivedMetadata.inc({ tenant }, req.metadataCount);
-      this.discardedMetadata.inc({ tenant, reason: 'metadata_not_stored' }, req.metadataCount);
-    }
+    if (req.metadataCount > 0) this.receivedMetadata.inc({ tenant }, req.metadataCount);
     // Before the rate limit, as in Mimir: a duplicate from the standby replica costs the tenant nothing.
     if (this.haTracker !== undefined && limits.accept_ha_samples && req.seriesCount > 0) {
       const refused = await this.dedupeHA(this.haTracker, tenant, req, decoder, limits, samples);
       if (refused !== undefined) return refused;
     }
-    if (!this.limiter.allow(tenant, samples + req.exemplarCount, limits.ingestion_rate, limits.ingestion_burst_size, this.now())) {
+    if (!this.limiter.allow(tenant, samples + req.exemplarCount + req.metadataCount, limits.ingestion_rate, limits.ingestion_burst_size, this.now())) {
       this.discarded.inc({ tenant, reason: 'rate_limited' }, samples);
+      if (req.metadataCount > 0) this.discardedMetadata.inc({ tenant, reason: 'rate_limited' }, req.metadataCount);
       return {
         status: 429,
         body: `the request has been rejected because the tenant exceeded the ingestion rate limit, set to ${limits.ingestion_rate} items/s with a maximum allowed burst of ${limits.ingestion_burst_size}. This limit is applied on the total number of samples, exemplars and metadata received across all distributors (err-mimir-tenant-max-ingestion-rate). To adjust the related per-tenant limits, configure limits.ingestion_rate and limits.ingestion_burst_size, or contact your service administrator.`,
@@ -176,9 +202,22 @@ export class Distributor {
       this.discarded.inc({ tenant, reason: problem.reason }, n);
       if (messages.length < MAX_REPORTED) messages.push(problem.message);
     }
-    if (nValid > 0) {
-      // The ingester refuses samples outside the tenant's grace periods.
-      const res = await this.ingesters.push(tenant, req, valid.subarray(0, nValid));
+    // As Mimir: a refused metadata entry is reported like a refused series; the rest is stored.
+    const validMd = new Uint32Array(req.metadataCount);
+    let nValidMd = 0;
+    for (let m = 0; m < req.metadataCount; m++) {
+      const problem = this.validateMetadata(req, m, limits);
+      if (problem === undefined) {
+        validMd[nValidMd++] = m;
+        continue;
+      }
+      this.discardedMetadata.inc({ tenant, reason: problem.reason });
+      if (messages.length < MAX_REPORTED) messages.push(problem.message);
+    }
+    if (nValid > 0 || nValidMd > 0) {
+      // The ingester refuses samples outside the tenant's grace periods; metadata over the
+      // tenant's limits it counts and does not report (as Mimir).
+      const res = await this.ingesters.push(tenant, req, valid.subarray(0, nValid), validMd.subarray(0, nValidMd));
       for (const r of res.rejections) if (messages.length < MAX_REPORTED) messages.push(r.message);
       if (res.rejected > 0 && messages.length === 0) messages.push(`${res.rejected} samples were refused`);
     }
@@ -229,6 +268,35 @@ export class Distributor {
       default:
         return assertNever(check);
     }
+  }
+
+  /**
+   * Mimir's metadata checks: a metric name is required, the name and unit must fit in
+   * max_metadata_length bytes; a longer help is cut to it (in `req`, so the ingesters get it cut).
+   */
+  private validateMetadata(req: DecodedWriteRequest, m: number, limits: Limits): { reason: MetadataDiscardReason; message: string } | undefined {
+    const name = req.metadataFamilyName[m]!;
+    if (name === '') {
+      return { reason: MetadataDiscardReason.MissingMetricName, message: 'received a metric metadata with no metric name (err-mimir-metadata-missing-metric-name)' };
+    }
+    const max = limits.max_metadata_length;
+    const help = req.metadataHelp[m]!;
+    if (Buffer.byteLength(help, 'utf8') > max) req.metadataHelp[m] = truncateUtf8(help, max);
+    const adjust = 'To adjust the related per-tenant limit, configure limits.max_metadata_length, or contact your service administrator.';
+    if (Buffer.byteLength(name, 'utf8') > max) {
+      return {
+        reason: MetadataDiscardReason.MetricNameTooLong,
+        message: `received a metric metadata whose metric name length exceeds the limit, metric name: '${truncate200(name)}' (err-mimir-metric-name-too-long). ${adjust}`,
+      };
+    }
+    const unit = req.metadataUnit[m]!;
+    if (Buffer.byteLength(unit, 'utf8') > max) {
+      return {
+        reason: MetadataDiscardReason.UnitTooLong,
+        message: `received a metric metadata whose unit name length exceeds the limit, unit: '${truncate200(unit)}' metric name: '${truncate200(name)}' (err-mimir-unit-too-long). ${adjust}`,
+      };
+    }
+    return undefined;
   }
 
   private validateSeries(req: DecodedWriteRequest, i: number, limits: Limits): { reason: string; message: string } | undefined {

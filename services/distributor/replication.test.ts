@@ -50,7 +50,7 @@ describe('pushToReplicas', () => {
   it('sends every series to RF ingesters, as its original bytes', async () => {
     const { ring, pool, fakes } = setup({ a: 'ok', b: 'ok', c: 'ok', d: 'ok' });
     const req = request(50);
-    const res = await pushToReplicas(ring, pool, 't', req, all(50), NOW);
+    const res = await pushToReplicas(ring, pool, 't', req, all(50), [], NOW);
     assert.equal(res.rejected, 0);
     const copies = new Map<string, number>();
     for (const f of fakes.values()) for (const j of f.received) copies.set(j, (copies.get(j) ?? 0) + 1);
@@ -61,23 +61,23 @@ describe('pushToReplicas', () => {
   it('tolerates one dead or hanging ingester of three (quorum 2), but not two', async () => {
     for (const bad of ['down', 'hang'] as const) {
       const { ring, pool } = setup({ a: 'ok', b: bad, c: 'ok' });
-      const res = await pushToReplicas(ring, pool, 't', request(20), all(20), NOW);
+      const res = await pushToReplicas(ring, pool, 't', request(20), all(20), [], NOW);
       assert.equal(res.rejected, 0, bad);
     }
     const { ring, pool } = setup({ a: 'ok', b: 'down', c: 'down' });
-    await assert.rejects(pushToReplicas(ring, pool, 't', request(20), all(20), NOW), (e: unknown) => e instanceof ReplicationError && /ECONNREFUSED/.test(e.message));
+    await assert.rejects(pushToReplicas(ring, pool, 't', request(20), all(20), [], NOW), (e: unknown) => e instanceof ReplicationError && /ECONNREFUSED/.test(e.message));
   });
 
   it('reports rejections once per series, indexed in the original request', async () => {
     const { ring, pool } = setup({ a: 'reject-first' }, 1);
-    const res = await pushToReplicas(ring, pool, 't', request(5), [1, 3], NOW);
+    const res = await pushToReplicas(ring, pool, 't', request(5), [1, 3], [], NOW);
     assert.deepEqual(res.rejections.map((r) => r.series), [1]);
   });
 
   it('fails when the ring has too few healthy instances', async () => {
     const { pool } = setup({ a: 'ok' });
     const empty = new ReadRing({ instances: {} }, { replicationFactor: 3, heartbeatTimeout: 60_000, zoneAwareness: false });
-    await assert.rejects(pushToReplicas(empty, pool, 't', request(1), [0], NOW), ReplicationError);
+    await assert.rejects(pushToReplicas(empty, pool, 't', request(1), [0], [], NOW), ReplicationError);
   });
 
   it('places equal series of different tenants apart, and the same series always alike', () => {

@@ -1,7 +1,8 @@
 // Sending series to their ingesters (Mimir's distributor + dskit's ring.DoBatch): each series goes
-// to the replication set of its token; series are batched per ingester as their original bytes;
-// the push succeeds once every series reached a quorum of its replicas, and fails (retryably) as
-// soon as one series cannot.
+// to the replication set of its token, each metadata entry to that of its metric name's token;
+// both are batched per ingester (series as their original bytes) in one WriteRequest; the push
+// succeeds once every item reached a quorum of its replicas, and fails (retryably) as soon as
+// one cannot.
 import type { DecodedWriteRequest } from '../../libs/remotewrite/index.ts';
 import { WriteRequestEncoder } from '../../libs/remotewrite/index.ts';
 import { Operation, RingError, type Instance, type ReadRing } from '../../libs/ring/index.ts';
@@ -25,11 +26,11 @@ export class ReplicationError extends Error {
   }
 }
 
-// FNV-1a over the tenant id, so that equal series of different tenants land apart.
-function tenantHash(tenant: string): number {
+// FNV-1a over the tenant id (so that equal series of different tenants land apart) or a metric name.
+function fnv1a(s: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < tenant.length; i++) {
-    h ^= tenant.charCodeAt(i);
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
@@ -44,7 +45,15 @@ export function seriesToken(tenant: number, hashHi: number, hashLo: number): num
 }
 
 /**
- * Pushes `series` of `req` to their replicas. Resolves with the rejections the ingesters reported
+ * The ring token of a tenant's metadata for metric family `name`: by name only, so that every
+ * entry of a metric lands on the same ingesters (Mimir shards metadata by metric name).
+ */
+export function metadataToken(tenant: string, name: string): number {
+  return seriesToken(fnv1a(tenant), 0, fnv1a(name));
+}
+
+/**
+ * Pushes `series` and `metadata` (indices of metadata entries) of `req` to their replicas. Resolves with the rejections the ingesters reported
  * (each series' from the first replica that answered; `rejected` counts those the ingesters
  * listed, at most MAX_REPORTED per batch) once every series has a quorum; rejects
  * with a ReplicationError when a series' failures exceed what its replication set tolerates.
@@ -56,20 +65,25 @@ export function pushToReplicas(
   tenant: string,
   req: DecodedWriteRequest,
   series: ArrayLike<number>,
+  metadata: ArrayLike<number> = [],
   now: number = Date.now(),
 ): Promise<PushResult> {
-  const th = tenantHash(tenant);
+  const th = fnv1a(tenant);
   const n = series.length;
-  // Per series (by position in `series`): successes still needed and failures still allowed.
-  const needed = new Int32Array(n);
-  const allowed = new Int32Array(n);
+  const items = n + metadata.length;
+  // Per item (series by position in `series`, then metadata entries from n on): successes still
+  // needed and failures still allowed.
+  const needed = new Int32Array(items);
+  const allowed = new Int32Array(items);
   const reported = new Uint8Array(n);
-  const batches = new Map<string, { instance: Instance; positions: number[] }>();
-  for (let j = 0; j < n; j++) {
-    const i = series[j]!;
+  const batches = new Map<string, { instance: Instance; positions: number[]; metadata: number[] }>();
+  for (let j = 0; j < items; j++) {
     let rs;
     try {
-      rs = ring.get(seriesToken(th, req.seriesHashHi[i]!, req.seriesHashLo[i]!), Operation.Write, now);
+      const token = j < n
+        ? seriesToken(th, req.seriesHashHi[series[j]!]!, req.seriesHashLo[series[j]!]!)
+        : seriesToken(th, 0, fnv1a(req.metadataFamilyName[metadata[j - n]!]!));
+      rs = ring.get(token, Operation.Write, now);
     } catch (err) {
       if (err instanceof RingError) return Promise.reject(new ReplicationError(`cannot push: ${err.message}`, { cause: err }));
       throw err;
@@ -78,14 +92,15 @@ export function pushToReplicas(
     allowed[j] = rs.maxErrors;
     for (const inst of rs.instances) {
       let b = batches.get(inst.id);
-      if (!b) batches.set(inst.id, (b = { instance: inst, positions: [] }));
-      b.positions.push(j);
+      if (!b) batches.set(inst.id, (b = { instance: inst, positions: [], metadata: [] }));
+      if (j < n) b.positions.push(j);
+      else b.metadata.push(j);
     }
   }
-  if (n === 0) return Promise.resolve({ accepted: 0, rejected: 0, rejections: [] });
+  if (items === 0) return Promise.resolve({ accepted: 0, rejected: 0, rejections: [] });
 
   return new Promise((resolve, reject) => {
-    let pending = n;
+    let pending = items;
     let done = false;
     let rejected = 0;
     const rejections: Rejection[] = [];
@@ -94,9 +109,15 @@ export function pushToReplicas(
       const i = series[j]!;
       samples += req.sampleStart[i + 1]! - req.sampleStart[i]! + req.histogramStart[i + 1]! - req.histogramStart[i]!;
     }
-    for (const { instance, positions } of batches.values()) {
+    for (const { instance, positions, metadata: mdItems } of batches.values()) {
       const enc = new WriteRequestEncoder();
       for (const j of positions) enc.rawTimeSeries(req.rawSeries(series[j]!));
+      for (const j of mdItems) {
+        const m = metadata[j - n]!;
+        enc.metadata({ type: req.metadataType[m]!, metricFamilyName: req.metadataFamilyName[m]!, help: req.metadataHelp[m]!, unit: req.metadataUnit[m]! });
+      }
+      // The answer counts for every item of the batch, series and metadata entries alike.
+      const counted = mdItems.length === 0 ? positions : positions.concat(mdItems);
       pool.get(instance).push(tenant, enc.finish()).then(
         (res) => {
           if (done) return;
@@ -110,7 +131,7 @@ export function pushToReplicas(
             if (rejections.length < MAX_REPORTED) rejections.push({ ...r, series: series[j]! });
           }
           for (const k of firstAnswer) reported[k] = 1;
-          for (const j of positions) {
+          for (const j of counted) {
             if (needed[j]! > 0 && --needed[j]! === 0) pending--;
           }
           if (pending === 0) {
@@ -120,7 +141,7 @@ export function pushToReplicas(
         },
         (err: unknown) => {
           if (done) return;
-          for (const j of positions) {
+          for (const j of counted) {
             if (needed[j]! > 0 && --allowed[j]! < 0) {
               done = true;
               reject(new ReplicationError(`failed pushing to ingester ${instance.id} (${instance.addr}): ${err instanceof Error ? err.message : String(err)}`, { cause: err }));

@@ -10,7 +10,7 @@ import { pushToReplicas, type IngesterPool, type RemoteIngester } from './replic
 /** The ingester running in this process, if any, under its ring instance id. */
 export interface LocalIngester {
   readonly id: string;
-  push(tenant: string, req: DecodedWriteRequest, series?: ArrayLike<number>): Promise<PushResult>;
+  push(tenant: string, req: DecodedWriteRequest, series?: ArrayLike<number>, metadata?: ArrayLike<number>): Promise<PushResult>;
 }
 
 /** The ingesters to push to: gRPC clients by address, and the local ingester by instance id. */
@@ -43,13 +43,13 @@ export class RingPusher implements IngesterPusher {
     private readonly local: () => LocalIngester | undefined = () => undefined,
   ) {}
 
-  push(tenant: string, req: DecodedWriteRequest, series: ArrayLike<number>): Promise<PushResult> {
+  push(tenant: string, req: DecodedWriteRequest, series: ArrayLike<number>, metadata: ArrayLike<number>): Promise<PushResult> {
     const ring = this.ring();
     const local = this.local();
     if (local && ring.instanceCount() === 1) {
       const only = ring.allInstances()[0]!;
-      if (only.id === local.id && ring.isHealthy(only, Operation.Write, Date.now())) return local.push(tenant, req, series);
+      if (only.id === local.id && ring.isHealthy(only, Operation.Write, Date.now())) return local.push(tenant, req, series, metadata);
     }
-    return pushToReplicas(ring, this.pool, tenant, req, series);
+    return pushToReplicas(ring, this.pool, tenant, req, series, metadata);
   }
 }

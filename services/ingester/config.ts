@@ -19,6 +19,9 @@ export const ingesterConfigSchema = section({
     zone_awareness_enabled: z.boolean().default(false).describe('Spread each series\' replicas over distinct zones.'),
     unregister_on_shutdown: z.boolean().default(true).describe('Leave the ring on shutdown (else stay LEAVING until forgotten or restarted).'),
   }),
+  // Senders resend metadata every minute, so it lives in memory only and expires when no longer sent.
+  metadata_retain_period: duration('10m').describe('How long an ingester keeps metric metadata not received again.'),
+  metadata_purge_period: duration('5m').describe('How often expired metric metadata is removed.'),
 });
 
 export type IngesterConfig = z.output<typeof ingesterConfigSchema>;

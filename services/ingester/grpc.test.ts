@@ -63,6 +63,22 @@ describe('ingester gRPC', () => {
     assert.deepEqual(got, ['0=1', '2=3']);
   });
 
+  it('keeps pushed metadata per tenant and serves it by metric name, with limit, limit per metric and metric', async () => {
+    const md = (name: string, help: string, type = 1) => ({ type, metricFamilyName: name, help, unit: '' });
+    // Metadata only, as Prometheus sends it; one entry twice.
+    const body = encodeWriteRequest({ metadata: [md('b_total', 'B.'), md('a_total', 'A.'), md('b_total', 'B, again.'), md('a_total', 'A.'), md('c', 'C.', 2)] });
+    assert.deepEqual(await client.push('md-team', body), { accepted: 0, rejected: 0, rejections: [] });
+    const all = { limit: 0, limitPerMetric: 0, metric: '' };
+    const want = [md('a_total', 'A.'), md('b_total', 'B, again.'), md('b_total', 'B.'), md('c', 'C.', 2)];
+    assert.deepEqual(await client.metricsMetadata('md-team', all), want);
+    assert.deepEqual(await client.metricsMetadata('md-team', { ...all, limit: 2, limitPerMetric: 1 }), [md('a_total', 'A.'), md('b_total', 'B, again.')]);
+    assert.deepEqual(await client.metricsMetadata('md-team', { ...all, metric: 'c' }), [md('c', 'C.', 2)]);
+    assert.deepEqual(await client.metricsMetadata('md-team', { ...all, metric: 'nope' }), []);
+    assert.deepEqual(await client.metricsMetadata('other-team', all), [], 'tenants are apart');
+    assert.deepEqual(await new LocalIngesterReader(ingester).metricsMetadata('md-team', all), want);
+    assert.deepEqual(ingester.dbs.get('md-team'), undefined, 'a metadata-only push opens no TSDB');
+  });
+
   it('streams the series of a query with their chunks, the open head chunk included', async () => {
     const t0 = 1_700_000_000_000;
     const timeseries = [];
@@ -101,7 +117,7 @@ describe('ingester gRPC', () => {
     assert.deepEqual(await client.labelNames('reader', { start: -Infinity, end: Infinity, matchers: [] }), ['__name__', 'i']);
     assert.deepEqual(await client.labelValues('reader', { name: '__name__', start: -Infinity, end: Infinity, matchers: [] }), ['other', 'up']);
     assert.deepEqual(await client.labelValues('reader', { name: 'i', start: -Infinity, end: Infinity, matchers: [new Matcher(MatchType.NotRegexp, 'i', '[12]')] }), ['0', '3', '4']);
-    assert.deepEqual(await client.metricsMetadata('reader'), []);
+    assert.deepEqual(await client.metricsMetadata('reader', { limit: 0, limitPerMetric: 0, metric: '' }), [], 'no metadata was pushed');
     // The in-process reader answers as the client does.
     const local = new LocalIngesterReader(ingester);
     const viaLocal = [];

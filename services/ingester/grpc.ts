@@ -8,10 +8,11 @@ import { ORG_ID_HEADER, TenantError, tenantOfRequest } from '../../libs/tenant/i
 import { decodePushResponse, encodePushResponse } from './grpc_codec.ts';
 import type { Ingester, PushResult } from './ingester.ts';
 import {
-  IngesterMessageError, QueryStreamBatcher, decodeLabelNamesRequest, decodeLabelValuesRequest, decodeMetricsMetadataResponse,
-  decodeQueryRequest, decodeQueryStreamResponse, decodeStrings, encodeLabelNamesRequest, encodeLabelValuesRequest,
-  encodeMetricsMetadataResponse, encodeQueryRequest, encodeStrings, type LabelNamesRequest, type LabelValuesRequest,
-  type MetricMetadata, type QueryRequest, type StreamedSeries,
+  IngesterMessageError, QueryStreamBatcher, decodeLabelNamesRequest, decodeLabelValuesRequest, decodeMetricsMetadataRequest,
+  decodeMetricsMetadataResponse, decodeQueryRequest, decodeQueryStreamResponse, decodeStrings, encodeLabelNamesRequest,
+  encodeLabelValuesRequest, encodeMetricsMetadataRequest, encodeMetricsMetadataResponse, encodeQueryRequest, encodeStrings,
+  type LabelNamesRequest, type LabelValuesRequest, type MetricMetadata, type MetricsMetadataRequest, type QueryRequest,
+  type StreamedSeries,
 } from './query_codec.ts';
 
 const raw = (b: Buffer): Buffer => b;
@@ -137,8 +138,7 @@ export function ingesterGrpcService(ingester: Ingester, limits: QueryStreamLimit
         q.close();
       }
     }),
-    // The ingester keeps no metric metadata yet: an empty list, not invented entries.
-    MetricsMetadata: unary(raw, async () => encodeMetricsMetadataResponse([])),
+    MetricsMetadata: unary(decodeMetricsMetadataRequest, async (tenant, req) => encodeMetricsMetadataResponse(ingester.metadata.list(tenant, req))),
     Push: (call: grpc.ServerUnaryCall<Buffer, PushResult>, cb: grpc.sendUnaryData<PushResult>) => {
       let tenant: string;
       try {
@@ -252,9 +252,9 @@ export class IngesterClient {
     return decodeStrings(await this.unary(this.client.LabelValues, encodeLabelValuesRequest(req), tenant, opts));
   }
 
-  /** The tenant's metric metadata (empty: ingesters keep none yet). */
-  async metricsMetadata(tenant: string, opts: ReadCallOptions = {}): Promise<MetricMetadata[]> {
-    return decodeMetricsMetadataResponse(await this.unary(this.client.MetricsMetadata, EMPTY_REQUEST, tenant, opts));
+  /** The tenant's metric metadata, by metric family name in byte order. */
+  async metricsMetadata(tenant: string, req: MetricsMetadataRequest, opts: ReadCallOptions = {}): Promise<MetricMetadata[]> {
+    return decodeMetricsMetadataResponse(await this.unary(this.client.MetricsMetadata, encodeMetricsMetadataRequest(req), tenant, opts));
   }
 
   private unary(m: UnaryMethod, req: Uint8Array, tenant: string, opts: ReadCallOptions): Promise<Buffer> {
@@ -275,5 +275,3 @@ export class IngesterClient {
     this.client.close();
   }
 }
-
-const EMPTY_REQUEST = new Uint8Array(0);

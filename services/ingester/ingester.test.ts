@@ -118,7 +118,7 @@ describe('ingester push', () => {
     const req = new WriteRequestDecoder().decode(encodeWriteRequest({
       timeseries: [{ labels: ['__name__', 'x', 'empty', '', 'job', 'j'], samples: [{ value: 1, timestamp: 500 }, { value: 2, timestamp: 1000 }, { value: 3, timestamp: 9000 }] }],
     }));
-    const r = await ing.push('t', req, undefined, { minT: 1000, maxT: 5000 });
+    const r = await ing.push('t', req, undefined, undefined, { minT: 1000, maxT: 5000 });
     assert.equal(r.accepted, 1);
     assert.deepEqual(r.rejections.map((x) => x.message), [
       `received a sample whose timestamp is too far in the past, timestamp: 500 series: '{__name__="x", job="j"}' (err-mimir-too-far-in-past)`,

@@ -1,6 +1,7 @@
 // The ingester (Mimir's ingester, single-instance part): appends pushed series to the tenant's
-// TSDB and acknowledges only after the WAL write; serves the tenant's head and local blocks to
-// queriers. Ring membership and the gRPC service wrap this.
+// TSDB and acknowledges only after the WAL write, keeps the metric metadata pushed with them;
+// serves the tenant's head, local blocks and metadata to queriers. Ring membership and the gRPC
+// service wrap this.
 import type { Logger } from '../../libs/log/index.ts';
 import { nopLogger } from '../../libs/log/index.ts';
 import { Labels, type Matcher } from '../../libs/model/index.ts';
@@ -9,7 +10,15 @@ import { Service } from '../../libs/services/index.ts';
 import { AppendError, EMPTY_SERIES_SET, type Querier, type Queryable } from '../../libs/storage/index.ts';
 import type { Overrides } from '../../libs/tenant/index.ts';
 import { selectChunkSeries, type ChunkSeriesEntry } from '../../libs/tsdb/index.ts';
+import { MetricMetadataStore } from './metadata.ts';
 import { TenantDBs, type RingShare, type TenantDBsConfig } from './tsdbs.ts';
+
+export interface IngesterStorageConfig extends TenantDBsConfig {
+  /** Metadata not received again for this long is forgotten (ms; default 10m, as the config's). */
+  readonly metadataRetainPeriod?: number;
+  /** How often forgotten metadata is removed (ms; default 5m, as the config's). */
+  readonly metadataPurgePeriod?: number;
+}
 
 /** Why a sample of a push was not stored. */
 export interface Rejection {
@@ -54,14 +63,18 @@ export type RejectionCounter = (tenant: string, reason: string, samples: number)
 
 export class Ingester extends Service {
   readonly dbs: TenantDBs;
+  readonly metadata: MetricMetadataStore;
   /** Samples and histograms stored since start (for strata_ingester_ingested_samples_total). */
   ingestedSamples = 0;
+  private readonly metadataRetainPeriod: number;
+  private readonly metadataPurgePeriod: number;
+  private purgeTimer: NodeJS.Timeout | undefined;
 
   private shipTimer: NodeJS.Timeout | undefined;
   private shipping: Promise<void> | undefined;
 
   constructor(
-    private readonly cfg: TenantDBsConfig,
+    private readonly cfg: IngesterStorageConfig,
     private readonly overrides: Overrides,
     private readonly log: Logger = nopLogger,
     private readonly countRejected: RejectionCounter = () => {},
@@ -73,6 +86,9 @@ export class Ingester extends Service {
   ) {
     super('ingester');
     this.dbs = new TenantDBs(cfg, overrides, log, ring);
+    this.metadata = new MetricMetadataStore(overrides, ring);
+    this.metadataRetainPeriod = cfg.metadataRetainPeriod ?? 10 * 60_000;
+    this.metadataPurgePeriod = cfg.metadataPurgePeriod ?? 5 * 60_000;
   }
 
   protected override async starting(): Promise<void> {
@@ -83,6 +99,8 @@ export class Ingester extends Service {
       await this.dbs.closeAll();
       throw err;
     }
+    this.purgeTimer = setInterval(() => this.metadata.purge(this.metadataRetainPeriod), this.metadataPurgePeriod);
+    this.purgeTimer.unref();
     if (this.cfg.bucketFor && this.shipInterval > 0) {
       this.shipTimer = setInterval(() => void this.ship(), this.shipInterval);
       this.shipTimer.unref();
@@ -90,6 +108,7 @@ export class Ingester extends Service {
   }
 
   protected override async stopping(): Promise<void> {
+    clearInterval(this.purgeTimer);
     clearInterval(this.shipTimer);
     // Leave the ring first, so distributors stop sending before the TSDBs close.
     await this.membership?.stop();
@@ -120,8 +139,24 @@ export class Ingester extends Service {
    * omitted) as one transaction; resolves after the WAL write. Samples the TSDB refuses are
    * reported, the rest are stored. Samples outside the
    * tenant's grace periods are refused (`bounds`, by default from the tenant's limits at `now`).
+   * The given metadata entries of `req` (all when `metadata` is omitted) are kept in memory;
+   * those over the tenant's metadata limits are counted, not reported (as Mimir).
    */
-  async push(tenant: string, req: DecodedWriteRequest, series?: ArrayLike<number>, bounds: TimeBounds = this.bounds(tenant, Date.now())): Promise<PushResult> {
+  async push(
+    tenant: string,
+    req: DecodedWriteRequest,
+    series?: ArrayLike<number>,
+    metadata?: ArrayLike<number>,
+    bounds: TimeBounds = this.bounds(tenant, Date.now()),
+  ): Promise<PushResult> {
+    const nMd = metadata ? metadata.length : req.metadataCount;
+    for (let j = 0; j < nMd; j++) {
+      const m = metadata ? metadata[j]! : j;
+      this.metadata.add(tenant, { type: req.metadataType[m]!, metricFamilyName: req.metadataFamilyName[m]!, help: req.metadataHelp[m]!, unit: req.metadataUnit[m]! });
+    }
+    const n = series ? series.length : req.seriesCount;
+    // Metadata-only requests (Prometheus sends metadata apart) open no TSDB.
+    if (n === 0) return { accepted: 0, rejected: 0, rejections: [] };
     const db = await this.dbs.getOrCreate(tenant);
     const app = db.appender();
     const rejections: Rejection[] = [];
@@ -144,7 +179,6 @@ export class Ingester extends Service {
       }
       return true;
     };
-    const n = series ? series.length : req.seriesCount;
     const ts = req.sampleTimestamps;
     const vs = req.sampleValues;
     for (let j = 0; j < n; j++) {

@@ -2,7 +2,7 @@
 // in the same process (e.g. --target=all) reads it without a gRPC round trip.
 import type { ReadCallOptions } from './grpc.ts';
 import type { Ingester } from './ingester.ts';
-import type { LabelNamesRequest, LabelValuesRequest, MetricMetadata, QueryRequest, StreamedSeries } from './query_codec.ts';
+import type { LabelNamesRequest, LabelValuesRequest, MetricMetadata, MetricsMetadataRequest, QueryRequest, StreamedSeries } from './query_codec.ts';
 
 export class LocalIngesterReader {
   constructor(private readonly ingester: Ingester) {}
@@ -36,8 +36,8 @@ export class LocalIngesterReader {
     }
   }
 
-  /** Empty: the ingester keeps no metric metadata yet. */
-  async metricsMetadata(): Promise<MetricMetadata[]> {
-    return [];
+  async metricsMetadata(tenant: string, req: MetricsMetadataRequest, opts: ReadCallOptions = {}): Promise<MetricMetadata[]> {
+    opts.signal?.throwIfAborted();
+    return this.ingester.metadata.list(tenant, req);
   }
 }

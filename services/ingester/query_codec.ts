@@ -37,6 +37,16 @@ export interface MetricMetadata {
   readonly unit: string;
 }
 
+/** Which metadata a MetricsMetadata call wants. */
+export interface MetricsMetadataRequest {
+  /** Most metric names, the first in byte order; 0: no limit. */
+  readonly limit: number;
+  /** Most entries per metric name; 0: no limit. */
+  readonly limitPerMetric: number;
+  /** Only this metric name; '': every name. */
+  readonly metric: string;
+}
+
 export class IngesterMessageError extends Error {
   readonly code = 'ingester_message_invalid';
   constructor(message: string, options?: { cause?: unknown }) {
@@ -398,6 +408,29 @@ export function decodeStrings(buf: Uint8Array): string[] {
     else r.skip(wire);
   }
   return out;
+}
+
+export function encodeMetricsMetadataRequest(q: MetricsMetadataRequest): Buffer {
+  const w = new Writer();
+  w.uint(1, Math.max(0, Math.trunc(q.limit)));
+  w.uint(2, Math.max(0, Math.trunc(q.limitPerMetric)));
+  w.string(3, q.metric);
+  return w.finish();
+}
+
+export function decodeMetricsMetadataRequest(buf: Uint8Array): MetricsMetadataRequest {
+  const r = new Reader(buf);
+  let limit = 0;
+  let limitPerMetric = 0;
+  let metric = '';
+  for (let k = r.key(); k; k = r.key()) {
+    const [f, wire] = k;
+    if (f === 1 && wire === 0) limit = r.varint();
+    else if (f === 2 && wire === 0) limitPerMetric = r.varint();
+    else if (f === 3 && wire === 2) metric = r.string();
+    else r.skip(wire);
+  }
+  return { limit, limitPerMetric, metric };
 }
 
 export function encodeMetricsMetadataResponse(ms: readonly MetricMetadata[]): Buffer {

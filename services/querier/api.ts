@@ -21,6 +21,7 @@ import {
 import type { Annotations, Expr, Query, QueryEngine, QueryResult, QuerySampleStats, Value } from './promql.ts';
 import { parseExpr, parseMetricSelector, prettify, renderAnnotation } from './promql.ts';
 import { translateAST } from './translate_ast.ts';
+import type { MetricMetadata, MetricsMetadataRequest } from '../ingester/index.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -38,10 +39,26 @@ const GZIP_MIN_BYTES = 1024;
 /** Go's http.Request.ParseForm reads at most 10 MB of form body. */
 const MAX_FORM_BYTES = 10 << 20;
 
+/** A tenant's metric metadata, as /api/v1/metadata reads it. */
+export interface MetadataQuerier {
+  /**
+   * Distinct entries by metric family name in byte order, each name's entries together; at most
+   * `limit` names and `limitPerMetric` entries a name (0: no limit), only `metric` unless ''.
+   */
+  metricsMetadata(req: MetricsMetadataRequest, opts?: { signal?: AbortSignal }): Promise<readonly MetricMetadata[]>;
+}
+
+const NO_METADATA: MetadataQuerier = { metricsMetadata: () => Promise.resolve([]) };
+
+/** Prometheus' names of MetricMetadata.MetricType values. */
+const METRIC_TYPE_NAMES = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'] as const;
+
 export interface QuerierAPIOptions {
   readonly engine: QueryEngine;
   /** The data a tenant's queries read. */
   readonly queryableFor: (tenant: string) => Queryable;
+  /** The metric metadata of a tenant; none when unset. */
+  readonly metadataFor?: (tenant: string) => MetadataQuerier;
   readonly build: BuildInfo;
   readonly logger?: Logger;
   /** Clock for the default `time` of instant queries, in ms. */
@@ -236,6 +253,7 @@ function hasSelectors(e: Expr): boolean {
 export class QuerierAPI {
   readonly #engine: QueryEngine;
   readonly #queryableFor: (tenant: string) => Queryable;
+  readonly #metadataFor: (tenant: string) => MetadataQuerier;
   readonly #multitenancy: boolean;
   readonly #build: BuildInfo;
   readonly #logger: Logger;
@@ -244,6 +262,7 @@ export class QuerierAPI {
   constructor(opts: QuerierAPIOptions) {
     this.#engine = opts.engine;
     this.#queryableFor = opts.queryableFor;
+    this.#metadataFor = opts.metadataFor ?? (() => NO_METADATA);
     this.#multitenancy = opts.multitenancy ?? false;
     this.#build = opts.build;
     this.#logger = opts.logger ?? nopLogger;
@@ -570,18 +589,43 @@ export class QuerierAPI {
   // -------------------------------------------------------------------------------------------
   // Metadata and status
 
+  /** Prometheus' metricMetadata: `limit` < 0 (the default) means all names, 0 none; `limit_per_metric` <= 0 all entries. */
   async metadata(req: ApiRequest): Promise<ApiResult> {
-    for (const p of ['limit', 'limit_per_metric']) {
+    const number = (p: string): number => {
       const s = req.form.get(p);
-      if (s === undefined || s === '') continue;
+      if (s === undefined || s === '') return -1;
       try {
-        atoi(s);
+        return atoi(s);
       } catch {
         throw new ApiError(ErrorType.BadData, `${p} must be a number`);
       }
+    };
+    const limit = number('limit');
+    const limitPerMetric = number('limit_per_metric');
+    if (limit === 0) return { data: '{}' };
+    let entries: readonly MetricMetadata[];
+    try {
+      entries = await this.#metadataFor(req.tenant).metricsMetadata(
+        { limit: Math.max(limit, 0), limitPerMetric: Math.max(limitPerMetric, 0), metric: req.form.get('metric') ?? '' },
+        { signal: req.signal },
+      );
+    } catch (e) {
+      throw classifyError(e, req.signal);
     }
-    // No metric metadata is stored yet.
-    return { data: '{}' };
+    // Keys in byte order, as Go writes a map; the source gives each name's entries together.
+    const byName = new Map<string, string[]>();
+    for (const m of entries) {
+      let list = byName.get(m.metricFamilyName);
+      if (!list) {
+        if (limit > 0 && byName.size >= limit) continue;
+        byName.set(m.metricFamilyName, (list = []));
+      }
+      if (limitPerMetric > 0 && list.length >= limitPerMetric) continue;
+      const type = METRIC_TYPE_NAMES[m.type] ?? 'unknown';
+      list.push(`{"type":"${type}","help":${jsonString(m.help)},"unit":${jsonString(m.unit)}}`);
+    }
+    const names = [...byName.keys()].sort(compareStrings);
+    return { data: `{${names.map((n) => `${jsonString(n)}:[${byName.get(n)!.join(',')}]`).join(',')}}` };
   }
 
   async buildInfo(): Promise<ApiResult> {

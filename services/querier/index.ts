@@ -3,16 +3,16 @@
 import type { Logger } from '../../libs/log/index.ts';
 import type { BuildInfo, Server } from '../../libs/server/index.ts';
 import type { Queryable } from '../../libs/storage/index.ts';
-import { QuerierAPI } from './api.ts';
+import { QuerierAPI, type MetadataQuerier } from './api.ts';
 import type { QueryEngine } from './promql.ts';
 
 export { QuerierAPI, DEFAULT_TENANT, MAX_POINTS_PER_SERIES, Form } from './api.ts';
-export type { QuerierAPIOptions } from './api.ts';
+export type { MetadataQuerier, QuerierAPIOptions } from './api.ts';
 export { querierConfigSchema } from './config.ts';
 export type { QuerierConfig } from './config.ts';
 export { ApiError, ErrorType, statusCodeFor } from './errors.ts';
 export { Engine } from './promql.ts';
-export { IngestersQueryable, IngestersUnavailableError, replicatedSeries } from './ingester_queryable.ts';
+export { IngestersMetadata, IngestersQueryable, IngestersUnavailableError, mergeMetadata, replicatedSeries } from './ingester_queryable.ts';
 export type { IngesterReader, IngesterReaderPool, IngestersQueryableOptions } from './ingester_queryable.ts';
 export type { EngineOptions, QueryEngine, Query, QueryResult, QueryOptions, QuerySampleStats } from './promql.ts';
 
@@ -23,6 +23,7 @@ export interface QuerierDeps {
   readonly server: Server;
   readonly engine: QueryEngine;
   readonly queryableFor: (tenant: string) => Queryable;
+  readonly metadataFor?: (tenant: string) => MetadataQuerier;
   readonly build: BuildInfo;
   readonly logger?: Logger;
   readonly multitenancy?: boolean;
@@ -34,6 +35,7 @@ export function createQuerier(deps: QuerierDeps): QuerierAPI {
   const api = new QuerierAPI({
     engine: deps.engine,
     queryableFor: deps.queryableFor,
+    ...(deps.metadataFor ? { metadataFor: deps.metadataFor } : {}),
     build: deps.build,
     ...(deps.logger ? { logger: deps.logger } : {}),
     multitenancy: deps.multitenancy ?? false,

@@ -17,10 +17,11 @@ import { Overrides, limitsConfigSchema } from '../../libs/tenant/index.ts';
 import { ChunkBuilder, type TimedChunk } from '../../libs/tsdb/index.ts';
 import { INGESTER_SERVICE, Ingester, IngesterClient, ingesterGrpcService } from '../ingester/index.ts';
 import { classifyError } from './errors.ts';
-import { IngestersQueryable, replicatedSeries } from './ingester_queryable.ts';
+import { IngestersMetadata, IngestersQueryable, replicatedSeries } from './ingester_queryable.ts';
 import { Engine } from './promql.ts';
 
 const TENANT = 'team-a';
+const md = (name: string, help: string, type = 1) => ({ type, metricFamilyName: name, help, unit: '' });
 const STEP = 15_000;
 const MIN = 60_000;
 // An hour of data ending a minute ago (inside the default grace periods), aligned to the step.
@@ -83,6 +84,7 @@ async function writeData(r: Replica, idx: number): Promise<void> {
 describe('IngestersQueryable over three real ingesters (RF=3)', () => {
   const replicas: Replica[] = [];
   let queryable: Queryable;
+  let metadata: IngestersMetadata;
   let reference: Queryable;
   const engine = new Engine({ timeout: 30_000 });
   const queries = [
@@ -114,6 +116,12 @@ describe('IngestersQueryable over three real ingesters (RF=3)', () => {
     const ring = new ReadRing(desc, { replicationFactor: 3, heartbeatTimeout: 60 * MIN, zoneAwareness: false });
     const clients = new Map(replicas.map((r) => [r.instance.id, r.client]));
     queryable = new IngestersQueryable({ ring: () => ring, pool: { get: (inst) => clients.get(inst.id)! }, tenant: TENANT, timeoutMs: 10_000 });
+    metadata = new IngestersMetadata({ ring: () => ring, pool: { get: (inst) => clients.get(inst.id)! }, tenant: TENANT, timeoutMs: 10_000 });
+    // Every replica has m's entry; replica 1 also another help of m, replica 2 also h's entry.
+    for (let r = 0; r < 3; r++) {
+      const extra = r === 1 ? [md('m', 'M, elsewhere.')] : r === 2 ? [md('h', 'H.', 3)] : [];
+      await replicas[r]!.client.push(TENANT, encodeWriteRequest({ metadata: [md('m', 'M.'), ...extra] }));
+    }
     reference = replicas[0]!.ingester.queryable(TENANT);
     for (const qs of queries) expected.set(qs, await run(reference, qs));
     expected.set('raw', await raw(reference));
@@ -160,6 +168,13 @@ describe('IngestersQueryable over three real ingesters (RF=3)', () => {
     assert.deepEqual(await early.labelNames([]), []);
   });
 
+  it('merges the metadata of every ingester without duplicates, within limit and limit per metric', async () => {
+    const all = { limit: 0, limitPerMetric: 0, metric: '' };
+    assert.deepEqual(await metadata.metricsMetadata(all), [md('h', 'H.', 3), md('m', 'M, elsewhere.'), md('m', 'M.')]);
+    assert.deepEqual(await metadata.metricsMetadata({ ...all, limit: 1 }), [md('h', 'H.', 3)]);
+    assert.deepEqual(await metadata.metricsMetadata({ ...all, limitPerMetric: 1, metric: 'm' }), [md('m', 'M, elsewhere.')]);
+  });
+
   it('cancels the streams when the query is aborted', async () => {
     const ac = new AbortController();
     const set = queryable.querier(T0, T0 + N * STEP).select(true, undefined, [new Matcher(MatchType.Regexp, '__name__', '.+')], { signal: ac.signal });
@@ -175,6 +190,7 @@ describe('IngestersQueryable over three real ingesters (RF=3)', () => {
     for (const qs of queries) assert.deepEqual(await run(queryable, qs), expected.get(qs), qs);
     assert.deepEqual(await raw(queryable), expected.get('raw'));
     assert.deepEqual(await queryable.querier(T0, T0 + N * STEP).labelValues('__name__', []), ['h', 'm']);
+    assert.deepEqual((await metadata.metricsMetadata({ limit: 0, limitPerMetric: 0, metric: 'm' })).length, 2);
   });
 
   it('fails as unavailable, naming the ingesters, with two stopped', async () => {
@@ -190,6 +206,7 @@ describe('IngestersQueryable over three real ingesters (RF=3)', () => {
     // Series and label endpoints meet the error itself: `unavailable`.
     await assert.rejects(queryable.querier(T0, T0 + N * STEP).labelValues('i', []), (e: Error) => classifyError(e).type === 'unavailable' && named(e));
     await assert.rejects(queryable.querier(T0, T0 + N * STEP).labelNames([]), (e: Error) => e.name === 'IngestersUnavailableError' && named(e));
+    await assert.rejects(metadata.metricsMetadata({ limit: 0, limitPerMetric: 0, metric: '' }), (e: Error) => e.name === 'IngestersUnavailableError' && named(e));
   });
 });
 

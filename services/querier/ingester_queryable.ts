@@ -9,7 +9,11 @@ import {
   MergedSeries, type Querier, type Queryable, type QueryOptions, type SelectHints, type Series, type SeriesSet,
 } from '../../libs/storage/index.ts';
 import { ChunkSeries, type TimedChunk } from '../../libs/tsdb/index.ts';
-import type { LabelNamesRequest, LabelValuesRequest, QueryRequest, ReadCallOptions, StreamedSeries } from '../ingester/index.ts';
+import { compareMetadata } from '../ingester/index.ts';
+import type {
+  LabelNamesRequest, LabelValuesRequest, MetricMetadata, MetricsMetadataRequest, QueryRequest, ReadCallOptions, StreamedSeries,
+} from '../ingester/index.ts';
+import type { MetadataQuerier } from './api.ts';
 import { ErrorType, messageOf } from './errors.ts';
 
 /** The read calls of one ingester: an IngesterClient, or the ingester of this process behind the same shape. */
@@ -18,6 +22,8 @@ export interface IngesterReader {
   queryStream(tenant: string, req: QueryRequest, opts?: ReadCallOptions): AsyncIterable<StreamedSeries>;
   labelNames(tenant: string, req: LabelNamesRequest, opts?: ReadCallOptions): Promise<string[]>;
   labelValues(tenant: string, req: LabelValuesRequest, opts?: ReadCallOptions): Promise<string[]>;
+  /** Metadata by metric family name in byte order, each name's entries together. */
+  metricsMetadata(tenant: string, req: MetricsMetadataRequest, opts?: ReadCallOptions): Promise<MetricMetadata[]>;
 }
 
 export interface IngesterReaderPool {
@@ -104,6 +110,38 @@ class IngestersQuerier implements Querier {
   }
 
   close(): void {}
+}
+
+/**
+ * A tenant's metric metadata from the ingesters: every healthy ingester is asked (each holds the
+ * names of its tokens), up to maxErrors may fail, and the replies are merged without duplicates.
+ */
+export class IngestersMetadata implements MetadataQuerier {
+  constructor(private readonly o: IngestersQueryableOptions) {}
+
+  async metricsMetadata(req: MetricsMetadataRequest, opts?: QueryOptions): Promise<MetricMetadata[]> {
+    return mergeMetadata(await fanOut(this.o, opts?.signal, (r, callOpts) => r.metricsMetadata(this.o.tenant, req, callOpts)), req);
+  }
+}
+
+/** The distinct entries of several replies, by name then entry order, within the request's limits. */
+export function mergeMetadata(replies: readonly (readonly MetricMetadata[])[], req: MetricsMetadataRequest): MetricMetadata[] {
+  const byName = new Map<string, Map<string, MetricMetadata>>();
+  for (const reply of replies) {
+    for (const m of reply) {
+      let entries = byName.get(m.metricFamilyName);
+      if (!entries) byName.set(m.metricFamilyName, (entries = new Map()));
+      entries.set(`${m.type}\u0000${m.help}\u0000${m.unit}`, m);
+    }
+  }
+  let names = [...byName.keys()].sort(compareStrings);
+  if (req.limit > 0 && names.length > req.limit) names = names.slice(0, req.limit);
+  const out: MetricMetadata[] = [];
+  for (const name of names) {
+    const entries = [...byName.get(name)!.values()].sort(compareMetadata);
+    out.push(...(req.limitPerMetric > 0 ? entries.slice(0, req.limitPerMetric) : entries));
+  }
+  return out;
 }
 
 function union(lists: readonly string[][]): string[] {

@@ -16,7 +16,7 @@ import {
   INGESTER_RING_KEY, INGESTER_SERVICE, Ingester, IngesterClients, LocalIngesterReader, ingesterGrpcService, ingesterInstanceId, ingesterLifecyclerConfig,
   ingesterRingOptions,
 } from '../ingester/index.ts';
-import { Engine, IngestersQueryable, createQuerier } from '../querier/index.ts';
+import { Engine, IngestersMetadata, IngestersQueryable, createQuerier } from '../querier/index.ts';
 import type { Config } from './config.ts';
 import { configSchema } from './config.ts';
 import { registerRingPage } from './ring_page.ts';
@@ -179,7 +179,10 @@ export const MODULES: readonly StrataModule[] = [
         registers: [provided(ctx.registry, 'metrics registry')],
       });
       const ingester = new Ingester(
-        { dir: tsdb.dir, blockRange: tsdb.block_ranges_period[0] ?? 2 * 3_600_000, retention: tsdb.retention_period, walFsync: tsdb.wal_fsync_policy },
+        {
+          dir: tsdb.dir, blockRange: tsdb.block_ranges_period[0] ?? 2 * 3_600_000, retention: tsdb.retention_period, walFsync: tsdb.wal_fsync_policy,
+          metadataRetainPeriod: ctx.config.ingester.metadata_retain_period, metadataPurgePeriod: ctx.config.ingester.metadata_purge_period,
+        },
         provided(ctx.overrides, 'overrides'),
         ctx.logger.child({ component: 'ingester' }),
         (tenant, reason, n) => rejected.inc({ tenant, reason }, n),
@@ -204,6 +207,16 @@ export const MODULES: readonly StrataModule[] = [
         collect() {
           this.reset();
           this.inc(ingester.ingestedSamples);
+        },
+      });
+      new Counter({
+        name: 'strata_ingester_discarded_metadata_total',
+        help: 'Metric metadata entries the ingester refused over the tenant\'s limits, by tenant and reason.',
+        labelNames: ['tenant', 'reason'],
+        registers: [provided(ctx.registry, 'metrics registry')],
+        collect() {
+          this.reset();
+          for (const [tenant, byReason] of ingester.metadata.discarded) for (const [reason, n] of byReason) this.inc({ tenant, reason }, n);
         },
       });
       const server = provided(ctx.server, 'HTTP server');
@@ -288,6 +301,7 @@ export const MODULES: readonly StrataModule[] = [
         server: provided(ctx.server, 'HTTP server'),
         engine,
         queryableFor,
+        metadataFor: (tenant) => new IngestersMetadata({ ring: () => watcher.ring(), pool, tenant }),
         build: ctx.build,
         logger: ctx.logger.child({ component: 'querier' }),
         multitenancy: ctx.config.auth.multitenancy_enabled,

@@ -6,24 +6,11 @@ import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ClusterFile, ClusterProcess } from '../services/strata/index.ts';
 import { REPO_ROOT, STRATA_BIN } from './harness.ts';
 
-export interface ClusterProcessInfo {
-  name: string;
-  target: string;
-  pid: number;
-  http: string;
-  grpc: string;
-  args: string[];
-  log: string;
-}
-
-export interface ClusterInfo {
-  pushUrl: string;
-  queryUrl: string;
-  processes: ClusterProcessInfo[];
-  nats: { url: string; pid: number; cmd: string; args: string[]; log: string };
-}
+export type ClusterProcessInfo = ClusterProcess;
+export type ClusterInfo = ClusterFile;
 
 export interface RunningCluster {
   readonly dir: string;

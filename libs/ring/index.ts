@@ -10,5 +10,5 @@ export { Operation, ReadRing, RingError, quorum } from './ring.ts';
 export type { Instance, ReplicationSet, RingOptions } from './ring.ts';
 export { ringStatus, renderRingPage } from './status.ts';
 export type { RingStatusRow } from './status.ts';
-export { generateTokens } from './tokens.ts';
+export { generateTokens, stringToken } from './tokens.ts';
 export { RingWatcher } from './watcher.ts';

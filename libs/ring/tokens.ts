@@ -11,3 +11,13 @@ export function generateTokens(n: number, taken: ReadonlySet<number>, random: ()
   }
   return [...out].sort((a, b) => a - b);
 }
+
+/** FNV-1a (32 bits) of a string: the ring key of a tenant id, a metric name, … */
+export function stringToken(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { Labels, Matcher, MatchType } from '../../libs/model/index.ts';
 import { WriteRequestDecoder, encodeWriteRequest, snappyEncode } from '../../libs/remotewrite/index.ts';
 import type { TimeSeriesInput } from '../../libs/remotewrite/index.ts';
-import { InstanceState, Operation, ReadRing, generateTokens, type InstanceDesc } from '../../libs/ring/index.ts';
+import { InstanceState, Operation, ReadRing, generateTokens, stringToken, type InstanceDesc } from '../../libs/ring/index.ts';
 import { validateConfig } from '../../libs/services/index.ts';
 import { collectSamples } from '../../libs/storage/index.ts';
 import { Overrides, limitsConfigSchema } from '../../libs/tenant/index.ts';
@@ -223,7 +223,7 @@ describe('distributor HA deduplication', () => {
     // Where each series must be: the ring's instance for the token of its labels without the replica label.
     const tenantToken = (labels: Labels): number => {
       const h = labels.hash();
-      return seriesToken(fnv1a('ha'), Number(h >> 32n), Number(h & 0xffffffffn));
+      return seriesToken(stringToken('ha'), Number(h >> 32n), Number(h & 0xffffffffn));
     };
     const ownerOf = (labels: Labels): string => ring.get(tenantToken(labels), Operation.Write, now).instances[0]!.id;
     let stored = 0;
@@ -352,13 +352,3 @@ describe('distributor metric metadata', () => {
     assert.equal(stored, 1);
   });
 });
-
-// The ring's tenant hash (replication.ts), to predict where a series goes.
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}

@@ -5,7 +5,7 @@
 // one cannot.
 import type { DecodedWriteRequest } from '../../libs/remotewrite/index.ts';
 import { WriteRequestEncoder } from '../../libs/remotewrite/index.ts';
-import { Operation, RingError, type Instance, type ReadRing } from '../../libs/ring/index.ts';
+import { Operation, RingError, stringToken, type Instance, type ReadRing } from '../../libs/ring/index.ts';
 import { MAX_REPORTED, type PushResult, type Rejection } from '../ingester/index.ts';
 
 /** One ingester as the distributor reaches it (an IngesterClient, or the ingester of this process). */
@@ -26,17 +26,10 @@ export class ReplicationError extends Error {
   }
 }
 
-// FNV-1a over the tenant id (so that equal series of different tenants land apart) or a metric name.
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** The ring token of a series: its 64-bit label hash mixed with the tenant, folded to 32 bits. */
+/**
+ * The ring token of a series: its 64-bit label hash mixed with the tenant's (stringToken, so that
+ * equal series of different tenants land apart), folded to 32 bits.
+ */
 export function seriesToken(tenant: number, hashHi: number, hashLo: number): number {
   let h = (hashLo ^ tenant) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -49,7 +42,7 @@ export function seriesToken(tenant: number, hashHi: number, hashLo: number): num
  * entry of a metric lands on the same ingesters (Mimir shards metadata by metric name).
  */
 export function metadataToken(tenant: string, name: string): number {
-  return seriesToken(fnv1a(tenant), 0, fnv1a(name));
+  return seriesToken(stringToken(tenant), 0, stringToken(name));
 }
 
 /**
@@ -68,7 +61,7 @@ export function pushToReplicas(
   metadata: ArrayLike<number> = [],
   now: number = Date.now(),
 ): Promise<PushResult> {
-  const th = fnv1a(tenant);
+  const th = stringToken(tenant);
   const n = series.length;
   const items = n + metadata.length;
   // Per item (series by position in `series`, then metadata entries from n on): successes still
@@ -82,7 +75,7 @@ export function pushToReplicas(
     try {
       const token = j < n
         ? seriesToken(th, req.seriesHashHi[series[j]!]!, req.seriesHashLo[series[j]!]!)
-        : seriesToken(th, 0, fnv1a(req.metadataFamilyName[metadata[j - n]!]!));
+        : seriesToken(th, 0, stringToken(req.metadataFamilyName[metadata[j - n]!]!));
       rs = ring.get(token, Operation.Write, now);
     } catch (err) {
       if (err instanceof RingError) return Promise.reject(new ReplicationError(`cannot push: ${err.message}`, { cause: err }));

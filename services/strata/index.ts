@@ -3,3 +3,4 @@
 export { configSchema, loadStrataConfig } from './config.ts';
 export type { Config } from './config.ts';
 export { TARGETS, TargetError, resolveTargets } from './modules.ts';
+export type { ClusterFile, ClusterProcess } from './tool/local_cluster.ts';

@@ -40,20 +40,24 @@ describe('resolveTargets', () => {
   });
 });
 
+/** Starts the modules of `all` in this process on a free port with a temporary storage.dir. */
+async function startModules(prefix: string, flags: string[]): Promise<{ dir: string; manager: ModuleManager<StrataContext>; ctx: StrataContext }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const config = loadStrataConfig({
+    argv: ['--server.http-listen-address=127.0.0.1', '--server.http-listen-port=0', `--storage.dir=${dir}`, ...flags],
+    env: {},
+  });
+  const manager = new ModuleManager(MODULES);
+  const ctx: StrataContext = {
+    config, logger: nopLogger, build: { version: 'v', revision: 'r', branch: 'b' }, readiness: () => manager.readiness(),
+  };
+  await manager.start(resolveTargets(config.target), ctx);
+  return { dir, manager, ctx };
+}
+
 describe('strata modules', () => {
   it('form a valid graph and serve /ready, /metrics, a masked /config and the query API', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-modules-'));
-    const config = loadStrataConfig({
-      argv: [
-        '--server.http-listen-address=127.0.0.1', '--server.http-listen-port=0', '--blocks-storage.s3.secret-access-key=hunter2', `--storage.dir=${dir}`,
-      ],
-      env: {},
-    });
-    const manager = new ModuleManager(MODULES);
-    const ctx: StrataContext = {
-      config, logger: nopLogger, build: { version: 'v', revision: 'r', branch: 'b' }, readiness: () => manager.readiness(),
-    };
-    await manager.start(resolveTargets(config.target), ctx);
+    const { dir, manager, ctx } = await startModules('strata-modules-', ['--blocks-storage.s3.secret-access-key=hunter2']);
     try {
       const port = provided(ctx.server, 'server').address()?.port;
       const get = (p: string) => fetch(`http://127.0.0.1:${port}${p}`, { signal: AbortSignal.timeout(5000) });
@@ -79,16 +83,7 @@ describe('strata modules', () => {
   });
 
   it('put the ingester in the ring, show it on /ingester/ring, and take it out on /ingester/shutdown', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-ring-'));
-    const config = loadStrataConfig({
-      argv: ['--server.http-listen-address=127.0.0.1', '--server.http-listen-port=0', `--storage.dir=${dir}`, '--ingester.ring.instance-id=ingester-a'],
-      env: {},
-    });
-    const manager = new ModuleManager(MODULES);
-    const ctx: StrataContext = {
-      config, logger: nopLogger, build: { version: 'v', revision: 'r', branch: 'b' }, readiness: () => manager.readiness(),
-    };
-    await manager.start(resolveTargets(config.target), ctx);
+    const { dir, manager, ctx } = await startModules('strata-ring-', ['--ingester.ring.instance-id=ingester-a']);
     try {
       const port = provided(ctx.server, 'server').address()?.port;
       const call = (p: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${port}${p}`, { ...init, redirect: 'manual', signal: AbortSignal.timeout(5000) });

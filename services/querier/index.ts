@@ -43,3 +43,5 @@ export function createQuerier(deps: QuerierDeps): QuerierAPI {
   for (const prefix of API_PREFIXES) void deps.server.http.register(api.plugin, { prefix });
   return api;
 }
+export { TimeSplitQueryable } from './time_split.ts';
+export type { TimeSplitOptions } from './time_split.ts';

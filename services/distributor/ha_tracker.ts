@@ -218,6 +218,18 @@ export class HATracker extends Service {
     return this.elected.get(tenant)?.get(cluster);
   }
 
+  /** Every elected replica this tracker knows, by tenant and cluster (the status page). */
+  electedReplicas(): { tenant: string; cluster: string; desc: ReplicaDesc }[] {
+    const out: { tenant: string; cluster: string; desc: ReplicaDesc }[] = [];
+    for (const [tenant, clusters] of this.elected) for (const [cluster, desc] of clusters) out.push({ tenant, cluster, desc });
+    return out.sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  }
+
+  /** Milliseconds without samples after which another replica takes over. */
+  failoverAfter(): number {
+    return this.failoverTimeout;
+  }
+
   /** How many clusters of `tenant` this tracker knows. */
   clusterCount(tenant: string): number {
     return this.elected.get(tenant)?.size ?? 0;

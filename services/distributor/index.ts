@@ -10,3 +10,5 @@ export { ReplicationError, metadataToken, pushToReplicas, seriesToken } from './
 export type { IngesterPool, RemoteIngester } from './replication.ts';
 export { IngesterClientPool, RingPusher } from './ring_pusher.ts';
 export type { LocalIngester } from './ring_pusher.ts';
+export { registerHAStatusPage, haStatus } from './ha_status.ts';
+export type { HAStatusRow } from './ha_status.ts';

@@ -11,7 +11,7 @@ import { createKV, jsonCodec, type KVClientService } from '../../libs/kv/index.t
 import { Lifecycler, Operation, RingWatcher, parseRingDesc, type Instance, type RingDesc } from '../../libs/ring/index.ts';
 import type { Queryable } from '../../libs/storage/index.ts';
 import { Overrides, RuntimeConfigLoader } from '../../libs/tenant/index.ts';
-import { Distributor, HATracker, IngesterClientPool, RingPusher, registerPushRoutes } from '../distributor/index.ts';
+import { Distributor, HATracker, IngesterClientPool, RingPusher, registerHAStatusPage, registerPushRoutes } from '../distributor/index.ts';
 import {
   INGESTER_RING_KEY, INGESTER_SERVICE, Ingester, IngesterClients, LocalIngesterReader, ingesterGrpcService, ingesterInstanceId, ingesterLifecyclerConfig,
   ingesterRingOptions,
@@ -269,6 +269,7 @@ export const MODULES: readonly StrataModule[] = [
         multitenancy: ctx.config.auth.multitenancy_enabled,
         maxBodyBytes: ctx.config.distributor.max_recv_msg_size,
       });
+      registerHAStatusPage(provided(ctx.server, 'HTTP server').http, haTracker);
       return haTracker;
     },
   },

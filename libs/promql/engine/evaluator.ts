@@ -30,6 +30,7 @@ export interface SelectorState {
 /** State shared by every evaluator of one query. */
 export class QueryContext {
   private lastPause: number;
+  private seriesTicks = 0;
 
   constructor(
     readonly functions: Readonly<Record<string, FunctionCall>>,
@@ -54,6 +55,16 @@ export class QueryContext {
   /** True when evaluation has run long enough without yielding that timers and aborts should get a turn. */
   shouldPause(): boolean {
     return performance.now() - this.lastPause > 20;
+  }
+
+  /**
+   * Called once per series: every 64th call checks (throws) and says whether to pause. Reading
+   * the clock per series cost as much as selecting a short series.
+   */
+  checkEverySeries(): boolean {
+    if ((this.seriesTicks++ & 63) !== 0) return false;
+    this.check();
+    return this.shouldPause();
   }
 
   async pause(): Promise<void> {
@@ -193,10 +204,6 @@ export class Evaluator implements AggregationEnv {
     if (this.currentSamples > this.q.maxSamples) throw new TooManySamplesError(ENV_QUERY_EXECUTION);
   }
 
-  private async maybePause(): Promise<void> {
-    if (this.q.shouldPause()) await this.q.pause();
-  }
-
   /** Evaluates an expression: a matrix with one point per step (or a range per series), or a string. */
   async eval(e: Expr): Promise<Matrix | StringValue> {
     this.q.check();
@@ -274,7 +281,7 @@ export class Evaluator implements AggregationEnv {
     const out: StorageSeries[] = [];
     try {
       for await (const s of st.set) {
-        this.q.check();
+        if (this.q.checkEverySeries()) await this.q.pause();
         out.push(s);
       }
     } catch (err) {
@@ -336,8 +343,9 @@ export class Evaluator implements AggregationEnv {
     let tempNumSamples = this.currentSamples;
 
     for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
+      // A step is work over every series: check at each one.
       this.q.check();
-      await this.maybePause();
+      if (this.q.shouldPause()) await this.q.pause();
       this.currentSamples = tempNumSamples;
       for (let i = 0; i < exprs.length; i++) {
         this.gather(ts, matrixes[i], cursors[i]!, pools[i]!, vectors[i]!, bufSigs[i]!, seriesSigs?.[i]);
@@ -427,9 +435,8 @@ export class Evaluator implements AggregationEnv {
     const mat: Matrix = [];
     const buf = new PointBuffer(sink !== undefined);
     for (const s of series) {
-      this.q.check();
-      await this.maybePause();
-      it.reset(s.iterator());
+      if (this.q.checkEverySeries()) await this.q.pause();
+      it.reset(s);
       const floats = buf.reset();
       for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
         if (!it.select(ts - offset, lookback)) continue;
@@ -452,9 +459,8 @@ export class Evaluator implements AggregationEnv {
     const reader = new WindowReader();
     const mat: Matrix = [];
     for (const s of series) {
-      this.q.check();
-      await this.maybePause();
-      reader.reset(s.iterator());
+      if (this.q.checkEverySeries()) await this.q.pause();
+      reader.reset(s);
       this.addSamples(reader.fill(mint, maxt));
       if (reader.floats.length > 0) mat.push({ metric: s.labels, floats: reader.floats.map((p) => ({ t: p.t, f: p.f })) });
     }
@@ -674,10 +680,9 @@ export class Evaluator implements AggregationEnv {
     const buf = new PointBuffer(sink !== undefined);
 
     for (const s of src.series) {
-      this.q.check();
-      await this.maybePause();
+      if (this.q.checkEverySeries()) await this.q.pause();
       this.currentSamples -= reader.floats.length;
-      reader.reset(s.iterator());
+      reader.reset(s);
       const inputDropName = s instanceof PointsSeries && s.dropName;
       const ss: Series = { metric: s.labels, floats: buf.reset(), dropName: dropName || inputDropName };
       inMatrix[0]!.metric = s.labels;
@@ -747,7 +752,7 @@ export class Evaluator implements AggregationEnv {
     const lookback = this.q.lookbackDelta;
     const its = series.map((s) => {
       const it = new LookbackIterator(lookback - 1);
-      it.reset(s.iterator());
+      it.reset(s);
       return it;
     });
     return this.rangeEval(undefined, (_v, _s, enh) => {

@@ -33,7 +33,9 @@ export class LookbackIterator {
 
   constructor(private readonly delta: number) {}
 
-  reset(it: SampleIterator): void {
+  /** Starts on a series, reusing the previous series' iterator where storage can. */
+  reset(s: StorageSeries): void {
+    const it = s.iterator(this.it);
     this.it = it;
     this.lastT = MIN_TIME;
     this.prevT = MIN_TIME;
@@ -113,16 +115,18 @@ export class WindowReader {
 
   private started = false;
 
-  reset(it: SampleIterator): void {
-    this.it = it;
+  /** Starts on a series, reusing the previous series' iterator where storage can. */
+  reset(s: StorageSeries): void {
+    this.it = s.iterator(this.it);
     this.vt = ValueType.None;
     this.started = false;
     this.clear();
   }
 
   clear(): void {
-    for (const p of this.floats) this.spare.push(p);
-    this.floats.length = 0;
+    // pop, not `length = 0`, which drops the backing store and reallocates it at the next push.
+    const floats = this.floats;
+    while (floats.length > 0) this.spare.push(floats.pop()!);
   }
 
   /**
@@ -208,7 +212,12 @@ export class PointBuffer {
 export class FPointIterator implements SampleIterator {
   private i = -1;
 
-  constructor(private readonly points: readonly FPoint[]) {}
+  constructor(private points: readonly FPoint[]) {}
+
+  reset(points: readonly FPoint[]): void {
+    this.points = points;
+    this.i = -1;
+  }
 
   next(): ValueType {
     if (this.i < this.points.length) this.i++;
@@ -251,7 +260,9 @@ export class PointsSeries implements StorageSeries {
     readonly dropName: boolean,
   ) {}
 
-  iterator(): SampleIterator {
-    return new FPointIterator(this.points);
+  iterator(reuse?: SampleIterator): SampleIterator {
+    if (!(reuse instanceof FPointIterator)) return new FPointIterator(this.points);
+    reuse.reset(this.points);
+    return reuse;
   }
 }

@@ -231,7 +231,12 @@ export class MemSeries {
    * see a consistent snapshot while appends continue; reads between two appends share one copy.
    */
   chunks(mint: number, maxt: number, out: HeadChunk[] = []): HeadChunk[] {
-    for (const c of this.closed) if (c.maxTime >= mint && c.minTime <= maxt) out.push(c);
+    // Closed chunks are in time order and queries mostly read the newest: walk back from the end
+    // so that older chunks' objects (cold memory) are not touched.
+    const closed = this.closed;
+    let i = closed.length;
+    while (i > 0 && closed[i - 1]!.maxTime >= mint) i--;
+    for (; i < closed.length && closed[i]!.minTime <= maxt; i++) out.push(closed[i]!);
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
       this.openSnapshot ??= { chunk: new XORChunk(this.open.bytes().slice()), minTime: this.openMinT, maxTime: this.openMaxT };
       out.push(this.openSnapshot);

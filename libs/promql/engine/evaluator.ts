@@ -16,6 +16,7 @@ import {
   ENV_EXPRESSION_EVALUATION, ENV_QUERY_EXECUTION, PromQLError, QueryCanceledError, QueryTimeoutError, TooManySamplesError,
 } from './errors.ts';
 import { compileLabelJoin, compileLabelReplace, dropNameAfterRelabel } from './functions_label.ts';
+import { WINDOW_FUNCTIONS } from './functions_range.ts';
 import { LookbackIterator, PointBuffer, PointsSeries, WindowReader, nativeHistogramsUnsupported } from './iterators.ts';
 import { dropMetadata, keyWith, keyWithout, labelsKey } from './labels_util.ts';
 import { setOffsetForAtModifier } from './preprocess.ts';
@@ -462,7 +463,7 @@ export class Evaluator implements AggregationEnv {
       if (this.q.checkEverySeries()) await this.q.pause();
       reader.reset(s);
       this.addSamples(reader.fill(mint, maxt));
-      if (reader.floats.length > 0) mat.push({ metric: s.labels, floats: reader.floats.map((p) => ({ t: p.t, f: p.f })) });
+      if (reader.length > 0) mat.push({ metric: s.labels, floats: reader.points().map((p) => ({ t: p.t, f: p.f })) });
     }
     return mat;
   }
@@ -662,7 +663,9 @@ export class Evaluator implements AggregationEnv {
     if (arg.kind === 'MatrixSelector') src.series = await this.expand(arg.vectorSelector);
     const dropName = !RANGE_FUNCTIONS_KEEPING_NAME.has(name);
     const reader = new WindowReader();
-    const inMatrix: Matrix = [{ metric: Labels.EMPTY, floats: reader.floats }];
+    const inMatrix: Matrix = [{ metric: Labels.EMPTY, floats: reader.points() }];
+    // rate and its kin read the window's typed arrays directly (no point objects).
+    const windowCall = WINDOW_FUNCTIONS.get(call);
     const enh: EvalNodeHelper = { ts: 0, out: [], cache: new Map(), enableDelayedNameRemoval: true };
     // The scalar arguments, one reused sample each, refilled at every step.
     const scalarArgs: { values: Matrix; sample: Sample }[] = [];
@@ -681,7 +684,7 @@ export class Evaluator implements AggregationEnv {
 
     for (const s of src.series) {
       if (this.q.checkEverySeries()) await this.q.pause();
-      this.currentSamples -= reader.floats.length;
+      this.currentSamples -= reader.length;
       reader.reset(s);
       const inputDropName = s instanceof PointsSeries && s.dropName;
       const ss: Series = { metric: s.labels, floats: buf.reset(), dropName: dropName || inputDropName };
@@ -698,8 +701,14 @@ export class Evaluator implements AggregationEnv {
           const maxt = ts - src.offset;
           this.addSamples(reader.fill(maxt - src.range, maxt));
         }
-        if (reader.floats.length === 0) continue;
+        if (reader.length === 0) continue;
         enh.ts = ts;
+        if (windowCall) {
+          const f = windowCall(reader, e.args, enh);
+          if (f !== undefined) buf.push(ts, f);
+          continue;
+        }
+        reader.points();
         const out = call(vectorVals, inMatrix, e.args, enh, this.q.annos);
         if (out.length > 0) {
           if (out[0]!.h) throw nativeHistogramsUnsupported();
@@ -725,7 +734,7 @@ export class Evaluator implements AggregationEnv {
         }
       }
     }
-    this.currentSamples -= reader.floats.length;
+    this.currentSamples -= reader.length;
     reader.clear();
 
     if (name === 'absent_over_time') {

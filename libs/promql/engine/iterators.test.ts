@@ -6,9 +6,9 @@ import { Labels, STALE_NAN } from '../../model/index.ts';
 import { ListSampleIterator, type Series } from '../../storage/index.ts';
 import { LookbackIterator, WindowReader } from './iterators.ts';
 
-/** Sorted unique timestamps with values; some values are stale markers (flag). */
+/** Sorted unique timestamps with values; some values are stale markers (flag). Long enough for a window to outgrow its arrays. */
 const seriesArb = fc
-  .uniqueArray(fc.integer({ min: 0, max: 2000 }), { maxLength: 60 })
+  .uniqueArray(fc.integer({ min: 0, max: 2000 }), { maxLength: 200 })
   .chain((ts) => fc.tuple(fc.constant([...ts].sort((a, b) => a - b)), fc.array(fc.boolean(), { minLength: ts.length, maxLength: ts.length })));
 
 function series(ts: number[], stale: boolean[]): Series {
@@ -51,8 +51,10 @@ describe('WindowReader', () => {
         for (let maxt = 0; maxt <= 2300; maxt += step) {
           held += r.fill(maxt - range, maxt);
           const want = ts.filter((t, i) => t > maxt - range && t <= maxt && !stale[i]);
-          assert.deepEqual(r.floats.map((p) => p.t), want, `maxt=${maxt}`);
-          assert.deepEqual(r.floats.map((p) => p.f), want.map((t) => t * 10));
+          assert.deepEqual(r.points().map((p) => p.t), want, `maxt=${maxt}`);
+          assert.deepEqual(r.points().map((p) => p.f), want.map((t) => t * 10));
+          assert.deepEqual([...r.ts.subarray(r.lo, r.hi)], want);
+          assert.deepEqual([...r.fs.subarray(r.lo, r.hi)], want.map((t) => t * 10));
           assert.equal(held, want.length);
         }
       }),

@@ -115,6 +115,8 @@ export class WindowReader implements FloatWindow {
   fs = new Float64Array(64);
   lo = 0;
   hi = 0;
+  private mint = 0;
+  private maxt = 0;
   // points() as of the last fill: `pts` is a prefix of `pool`, whose objects are reused.
   private readonly pts: FPoint[] = [];
   private readonly pool: FPoint[] = [];
@@ -161,6 +163,16 @@ export class WindowReader implements FloatWindow {
    * (for the sample limit). Stale markers are skipped.
    */
   fill(mint: number, maxt: number): number {
+    // The bounds travel in fields: V8 does not inline the loop below into the per-step caller,
+    // and boxes each double passed to a call it does not inline (two allocations per step).
+    this.mint = mint;
+    this.maxt = maxt;
+    return this.fillWindow();
+  }
+
+  private fillWindow(): number {
+    const mint = this.mint;
+    const maxt = this.maxt;
     const before = this.hi - this.lo;
     while (this.lo < this.hi && this.ts[this.lo]! <= mint) this.lo++;
     this.ptsStale = true;

@@ -73,6 +73,10 @@ export class ListSeriesSet implements SeriesSet {
     };
   }
 
+  all(): readonly Series[] {
+    return this.series;
+  }
+
   warnings(): readonly string[] {
     return this.warns;
   }

@@ -25,7 +25,7 @@ import type { EvalNodeHelper, FPoint, FunctionCall, Matrix, Sample, Series, Stri
 /** A selector's series: selected before evaluation, read from storage when first evaluated. */
 export interface SelectorState {
   set: SeriesSet;
-  series?: StorageSeries[];
+  series?: readonly StorageSeries[];
 }
 
 /** State shared by every evaluator of one query. */
@@ -275,10 +275,16 @@ export class Evaluator implements AggregationEnv {
   }
 
   /** Reads a selector's series from storage, once per query. */
-  private async expand(vs: VectorSelector): Promise<StorageSeries[]> {
+  private async expand(vs: VectorSelector): Promise<readonly StorageSeries[]> {
     const st = this.q.selectors.get(vs);
     if (!st) throw new PromQLError('internal', 'selector was not prepared for evaluation');
     if (st.series) return st.series;
+    const all = st.set.all?.();
+    if (all) {
+      st.series = all;
+      for (const w of st.set.warnings()) this.q.annos.warn(w);
+      return st.series;
+    }
     const out: StorageSeries[] = [];
     try {
       for await (const s of st.set) {
@@ -682,7 +688,11 @@ export class Evaluator implements AggregationEnv {
     let counterInfoName = '';
     const buf = new PointBuffer(sink !== undefined);
 
-    for (const s of src.series) {
+    // Indexed loops: this async function runs once per query, often before V8 optimizes it, and
+    // unoptimized for-of allocates an iterator result per element.
+    const series = src.series;
+    for (let si = 0; si < series.length; si++) {
+      const s = series[si]!;
       if (this.q.checkEverySeries()) await this.q.pause();
       this.currentSamples -= reader.length;
       reader.reset(s);
@@ -692,7 +702,8 @@ export class Evaluator implements AggregationEnv {
       let step = -1;
       for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
         step++;
-        for (const a of scalarArgs) {
+        for (let j = 0; j < scalarArgs.length; j++) {
+          const a = scalarArgs[j]!;
           a.sample.t = ts;
           a.sample.f = a.values[0]!.floats[step]!.f;
         }

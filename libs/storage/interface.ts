@@ -59,6 +59,12 @@ export interface Series {
 export interface SeriesSet extends AsyncIterable<Series> {
   /** Non-fatal problems met while producing the set; complete only after iteration. */
   warnings(): readonly string[];
+  /**
+   * Optional, for sets already held in memory whole: every series, in iteration order, taken
+   * instead of iterating (an await per series cost more than selecting one from the head).
+   * Counts as the one iteration; warnings() is complete once it returns.
+   */
+  all?(): readonly Series[];
 }
 
 /** Optional hints about how the selected data will be used (like Prometheus' SelectHints). */

@@ -20,10 +20,21 @@ export class ChunksIterator implements SampleIterator {
   private done = false;
 
   constructor(
-    private readonly chunks: readonly TimedChunk[],
-    private readonly mint: number,
-    private readonly maxt: number,
+    private chunks: readonly TimedChunk[],
+    private mint: number,
+    private maxt: number,
   ) {}
+
+  /** Starts over on other chunks, keeping the chunk iterator for reuse. */
+  reset(chunks: readonly TimedChunk[], mint: number, maxt: number): void {
+    this.chunks = chunks;
+    this.mint = mint;
+    this.maxt = maxt;
+    this.i = -1;
+    this.exhausted = true;
+    this.error = undefined;
+    this.done = false;
+  }
 
   private nextChunk(): boolean {
     for (;;) {
@@ -116,7 +127,10 @@ export class ChunkSeries implements Series {
     private readonly maxt: number,
   ) {}
 
-  iterator(): SampleIterator {
-    return new ChunksIterator(this.chunks, this.mint, this.maxt);
+  /** Reuses `reuse` when it is a ChunksIterator (its caller is done with it). */
+  iterator(reuse?: SampleIterator): SampleIterator {
+    if (!(reuse instanceof ChunksIterator)) return new ChunksIterator(this.chunks, this.mint, this.maxt);
+    reuse.reset(this.chunks, this.mint, this.maxt);
+    return reuse;
   }
 }

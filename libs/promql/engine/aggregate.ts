@@ -183,6 +183,19 @@ function kahanInc(inc: number, sum: number, c: number): number {
   return t;
 }
 
+/**
+ * kahanInc on cell c of `sum` and its compensation `comp`, in place. Sums run once per input
+ * point, and a double stored in the module variable kahanC is boxed (allocated) by V8 each time.
+ */
+function kahanIncAt(sum: Float64Array, comp: Float64Array, c: number, inc: number): void {
+  const s = sum[c]!;
+  const t = s + inc;
+  if (t === Infinity || t === -Infinity) comp[c] = 0;
+  else if (Math.abs(s) >= Math.abs(inc)) comp[c] = comp[c]! + (s - t + inc);
+  else comp[c] = comp[c]! + (inc - t + s);
+  sum[c] = t;
+}
+
 /** The key of a series' group. `grouping` is sorted. */
 export function groupingKey(metric: Labels, grouping: readonly string[], without: boolean): string {
   if (without) return keyWithout(metric, grouping.includes(METRIC_NAME) ? grouping : [METRIC_NAME, ...grouping]);
@@ -379,8 +392,7 @@ export class SeriesAggregation {
       if (dropName) flags[c]! |= 2;
       switch (op) {
         case 'sum':
-          value[c] = kahanInc(f, value[c]!, comp[c]!);
-          comp[c] = kahanC;
+          kahanIncAt(value, comp, c, f);
           break;
         case 'avg': {
           const n = ++count[c]!;

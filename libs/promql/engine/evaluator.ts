@@ -16,6 +16,7 @@ import {
   ENV_EXPRESSION_EVALUATION, ENV_QUERY_EXECUTION, PromQLError, QueryCanceledError, QueryTimeoutError, TooManySamplesError,
 } from './errors.ts';
 import { compileLabelJoin, compileLabelReplace, dropNameAfterRelabel } from './functions_label.ts';
+import { WINDOW_FUNCTIONS } from './functions_range.ts';
 import { LookbackIterator, PointBuffer, PointsSeries, WindowReader, nativeHistogramsUnsupported } from './iterators.ts';
 import { dropMetadata, keyWith, keyWithout, labelsKey } from './labels_util.ts';
 import { setOffsetForAtModifier } from './preprocess.ts';
@@ -24,12 +25,13 @@ import type { EvalNodeHelper, FPoint, FunctionCall, Matrix, Sample, Series, Stri
 /** A selector's series: selected before evaluation, read from storage when first evaluated. */
 export interface SelectorState {
   set: SeriesSet;
-  series?: StorageSeries[];
+  series?: readonly StorageSeries[];
 }
 
 /** State shared by every evaluator of one query. */
 export class QueryContext {
   private lastPause: number;
+  private seriesTicks = 0;
 
   constructor(
     readonly functions: Readonly<Record<string, FunctionCall>>,
@@ -54,6 +56,16 @@ export class QueryContext {
   /** True when evaluation has run long enough without yielding that timers and aborts should get a turn. */
   shouldPause(): boolean {
     return performance.now() - this.lastPause > 20;
+  }
+
+  /**
+   * Called once per series: every 64th call checks (throws) and says whether to pause. Reading
+   * the clock per series cost as much as selecting a short series.
+   */
+  checkEverySeries(): boolean {
+    if ((this.seriesTicks++ & 63) !== 0) return false;
+    this.check();
+    return this.shouldPause();
   }
 
   async pause(): Promise<void> {
@@ -193,10 +205,6 @@ export class Evaluator implements AggregationEnv {
     if (this.currentSamples > this.q.maxSamples) throw new TooManySamplesError(ENV_QUERY_EXECUTION);
   }
 
-  private async maybePause(): Promise<void> {
-    if (this.q.shouldPause()) await this.q.pause();
-  }
-
   /** Evaluates an expression: a matrix with one point per step (or a range per series), or a string. */
   async eval(e: Expr): Promise<Matrix | StringValue> {
     this.q.check();
@@ -267,14 +275,20 @@ export class Evaluator implements AggregationEnv {
   }
 
   /** Reads a selector's series from storage, once per query. */
-  private async expand(vs: VectorSelector): Promise<StorageSeries[]> {
+  private async expand(vs: VectorSelector): Promise<readonly StorageSeries[]> {
     const st = this.q.selectors.get(vs);
     if (!st) throw new PromQLError('internal', 'selector was not prepared for evaluation');
     if (st.series) return st.series;
+    const all = st.set.all?.();
+    if (all) {
+      st.series = all;
+      for (const w of st.set.warnings()) this.q.annos.warn(w);
+      return st.series;
+    }
     const out: StorageSeries[] = [];
     try {
       for await (const s of st.set) {
-        this.q.check();
+        if (this.q.checkEverySeries()) await this.q.pause();
         out.push(s);
       }
     } catch (err) {
@@ -336,8 +350,9 @@ export class Evaluator implements AggregationEnv {
     let tempNumSamples = this.currentSamples;
 
     for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
+      // A step is work over every series: check at each one.
       this.q.check();
-      await this.maybePause();
+      if (this.q.shouldPause()) await this.q.pause();
       this.currentSamples = tempNumSamples;
       for (let i = 0; i < exprs.length; i++) {
         this.gather(ts, matrixes[i], cursors[i]!, pools[i]!, vectors[i]!, bufSigs[i]!, seriesSigs?.[i]);
@@ -427,9 +442,8 @@ export class Evaluator implements AggregationEnv {
     const mat: Matrix = [];
     const buf = new PointBuffer(sink !== undefined);
     for (const s of series) {
-      this.q.check();
-      await this.maybePause();
-      it.reset(s.iterator());
+      if (this.q.checkEverySeries()) await this.q.pause();
+      it.reset(s);
       const floats = buf.reset();
       for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
         if (!it.select(ts - offset, lookback)) continue;
@@ -452,11 +466,10 @@ export class Evaluator implements AggregationEnv {
     const reader = new WindowReader();
     const mat: Matrix = [];
     for (const s of series) {
-      this.q.check();
-      await this.maybePause();
-      reader.reset(s.iterator());
+      if (this.q.checkEverySeries()) await this.q.pause();
+      reader.reset(s);
       this.addSamples(reader.fill(mint, maxt));
-      if (reader.floats.length > 0) mat.push({ metric: s.labels, floats: reader.floats.map((p) => ({ t: p.t, f: p.f })) });
+      if (reader.length > 0) mat.push({ metric: s.labels, floats: reader.points().map((p) => ({ t: p.t, f: p.f })) });
     }
     return mat;
   }
@@ -656,7 +669,9 @@ export class Evaluator implements AggregationEnv {
     if (arg.kind === 'MatrixSelector') src.series = await this.expand(arg.vectorSelector);
     const dropName = !RANGE_FUNCTIONS_KEEPING_NAME.has(name);
     const reader = new WindowReader();
-    const inMatrix: Matrix = [{ metric: Labels.EMPTY, floats: reader.floats }];
+    const inMatrix: Matrix = [{ metric: Labels.EMPTY, floats: reader.points() }];
+    // rate and its kin read the window's typed arrays directly (no point objects).
+    const windowCall = WINDOW_FUNCTIONS.get(call);
     const enh: EvalNodeHelper = { ts: 0, out: [], cache: new Map(), enableDelayedNameRemoval: true };
     // The scalar arguments, one reused sample each, refilled at every step.
     const scalarArgs: { values: Matrix; sample: Sample }[] = [];
@@ -673,18 +688,22 @@ export class Evaluator implements AggregationEnv {
     let counterInfoName = '';
     const buf = new PointBuffer(sink !== undefined);
 
-    for (const s of src.series) {
-      this.q.check();
-      await this.maybePause();
-      this.currentSamples -= reader.floats.length;
-      reader.reset(s.iterator());
+    // Indexed loops: this async function runs once per query, often before V8 optimizes it, and
+    // unoptimized for-of allocates an iterator result per element.
+    const series = src.series;
+    for (let si = 0; si < series.length; si++) {
+      const s = series[si]!;
+      if (this.q.checkEverySeries()) await this.q.pause();
+      this.currentSamples -= reader.length;
+      reader.reset(s);
       const inputDropName = s instanceof PointsSeries && s.dropName;
       const ss: Series = { metric: s.labels, floats: buf.reset(), dropName: dropName || inputDropName };
       inMatrix[0]!.metric = s.labels;
       let step = -1;
       for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
         step++;
-        for (const a of scalarArgs) {
+        for (let j = 0; j < scalarArgs.length; j++) {
+          const a = scalarArgs[j]!;
           a.sample.t = ts;
           a.sample.f = a.values[0]!.floats[step]!.f;
         }
@@ -693,8 +712,14 @@ export class Evaluator implements AggregationEnv {
           const maxt = ts - src.offset;
           this.addSamples(reader.fill(maxt - src.range, maxt));
         }
-        if (reader.floats.length === 0) continue;
+        if (reader.length === 0) continue;
         enh.ts = ts;
+        if (windowCall) {
+          const f = windowCall(reader, e.args, enh);
+          if (f !== undefined) buf.push(ts, f);
+          continue;
+        }
+        reader.points();
         const out = call(vectorVals, inMatrix, e.args, enh, this.q.annos);
         if (out.length > 0) {
           if (out[0]!.h) throw nativeHistogramsUnsupported();
@@ -720,7 +745,7 @@ export class Evaluator implements AggregationEnv {
         }
       }
     }
-    this.currentSamples -= reader.floats.length;
+    this.currentSamples -= reader.length;
     reader.clear();
 
     if (name === 'absent_over_time') {
@@ -747,7 +772,7 @@ export class Evaluator implements AggregationEnv {
     const lookback = this.q.lookbackDelta;
     const its = series.map((s) => {
       const it = new LookbackIterator(lookback - 1);
-      it.reset(s.iterator());
+      it.reset(s);
       return it;
     });
     return this.rangeEval(undefined, (_v, _s, enh) => {

@@ -24,7 +24,7 @@ import {
 } from './functions_native.ts';
 import { FunctionError } from './functions_label.ts';
 import { argPos, argsPos, matrixArgPos, durationSeconds, formatF, formatG, metricName } from './functions_util.ts';
-import type { EvalNodeHelper, FloatHistogram, FPoint, HPoint, Matrix, Series, Vector } from './value.ts';
+import type { EvalNodeHelper, FloatHistogram, FloatWindow, FPoint, FunctionCall, HPoint, Matrix, Series, Vector } from './value.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Annotation texts (util/annotations)
@@ -91,6 +91,45 @@ const EMPTY_METRIC = Labels.EMPTY;
 // ---------------------------------------------------------------------------------------------
 // rate, increase, delta
 
+/** The factor extrapolatedRate multiplies the window's increase `result` by. */
+function extrapolationFactor(
+  result: number,
+  resultHistogram: FloatHistogram | undefined,
+  firstT: number,
+  lastT: number,
+  firstValue: number,
+  numSamplesMinusOne: number,
+  rangeStart: number,
+  rangeEnd: number,
+  range: number,
+  isCounter: boolean,
+  isRate: boolean,
+): number {
+  let durationToStart = (firstT - rangeStart) / 1000;
+  let durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const averageDurationBetweenSamples = sampledInterval / numSamplesMinusOne;
+  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+
+  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
+  if (isCounter) {
+    // A counter can't go below zero: don't extrapolate further back than where it would be 0.
+    let durationToZero = durationToStart;
+    if (resultHistogram === undefined) {
+      if (result > 0 && firstValue >= 0) durationToZero = sampledInterval * (firstValue / result);
+    } else if (resultHistogram.count > 0 && firstValue >= 0) {
+      durationToZero = sampledInterval * (firstValue / resultHistogram.count);
+    }
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
+
+  let factor = 1;
+  if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  if (isRate) factor /= durationSeconds(range);
+  return factor;
+}
+
 /**
  * Prometheus' extrapolatedRate for float samples: the increase between the first and last
  * sample (plus counter resets), extrapolated towards the window's edges when the samples come
@@ -133,35 +172,17 @@ function extrapolatedRate(matrixVals: Matrix, args: readonly Expr[], enh: EvalNo
     firstValue = floats[0]!.f;
     result = floats[numSamplesMinusOne]!.f - firstValue;
     if (isCounter) {
+      // Each value is loaded once: this loop runs for every series at every step.
+      let prev = firstValue;
       for (let i = 1; i < floats.length; i++) {
-        const prev = floats[i - 1]!.f;
-        if (floats[i]!.f < prev) result += prev;
+        const cur = floats[i]!.f;
+        if (cur < prev) result += prev;
+        prev = cur;
       }
     }
   }
 
-  let durationToStart = (firstT - rangeStart) / 1000;
-  let durationToEnd = (rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const averageDurationBetweenSamples = sampledInterval / numSamplesMinusOne;
-  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-
-  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-  if (isCounter) {
-    // A counter can't go below zero: don't extrapolate further back than where it would be 0.
-    let durationToZero = durationToStart;
-    if (resultHistogram === undefined) {
-      if (result > 0 && firstValue >= 0) durationToZero = sampledInterval * (firstValue / result);
-    } else if (resultHistogram.count > 0 && firstValue >= 0) {
-      durationToZero = sampledInterval * (firstValue / resultHistogram.count);
-    }
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
-  }
-  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
-
-  let factor = 1;
-  if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= durationSeconds(range);
+  const factor = extrapolationFactor(result, resultHistogram, firstT, lastT, firstValue, numSamplesMinusOne, rangeStart, rangeEnd, range, isCounter, isRate);
   if (resultHistogram !== undefined) return push(enh, 0, scaleHistogram(resultHistogram, factor));
   return push(enh, result * factor);
 }
@@ -260,6 +281,44 @@ export function funcIncrease(_v: Vector[], m: Matrix, args: readonly Expr[], enh
 export function funcDelta(_v: Vector[], m: Matrix, args: readonly Expr[], enh: EvalNodeHelper, annos: Annotations): Vector {
   return extrapolatedRate(m, args, enh, annos, false, false);
 }
+
+/**
+ * extrapolatedRate over a window of floats held in typed arrays: the same arithmetic, without
+ * building a point object per sample. Undefined when there is no result (under two samples).
+ */
+function extrapolatedRateWindow(w: FloatWindow, args: readonly Expr[], enh: EvalNodeHelper, isCounter: boolean, isRate: boolean): number | undefined {
+  const { ts, fs, lo, hi } = w;
+  if (hi - lo < 2) return undefined;
+  const arg = rangeArg(args[0]);
+  const range = arg.range;
+  const offset = offsetOf(arg);
+  const firstValue = fs[lo]!;
+  let result = fs[hi - 1]! - firstValue;
+  if (isCounter) {
+    let prev = firstValue;
+    for (let i = lo + 1; i < hi; i++) {
+      const cur = fs[i]!;
+      if (cur < prev) result += prev;
+      prev = cur;
+    }
+  }
+  const rangeStart = enh.ts - (range + offset);
+  const rangeEnd = enh.ts - offset;
+  return result * extrapolationFactor(result, undefined, ts[lo]!, ts[hi - 1]!, firstValue, hi - lo - 1, rangeStart, rangeEnd, range, isCounter, isRate);
+}
+
+/**
+ * A range function over a window of float samples (no histograms), returning its value or
+ * undefined for no result. The evaluator uses one in place of the FunctionCall it is keyed by.
+ */
+export type WindowFunction = (w: FloatWindow, args: readonly Expr[], enh: EvalNodeHelper) => number | undefined;
+
+/** Window forms of the range functions that dashboards run over many series. */
+export const WINDOW_FUNCTIONS: ReadonlyMap<FunctionCall, WindowFunction> = new Map<FunctionCall, WindowFunction>([
+  [funcRate, (w, args, enh) => extrapolatedRateWindow(w, args, enh, true, true)],
+  [funcIncrease, (w, args, enh) => extrapolatedRateWindow(w, args, enh, true, false)],
+  [funcDelta, (w, args, enh) => extrapolatedRateWindow(w, args, enh, false, false)],
+]);
 
 // ---------------------------------------------------------------------------------------------
 // irate, idelta

@@ -2,19 +2,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { STALE_NAN } from '../../model/index.ts';
-import { ListSampleIterator } from '../../storage/index.ts';
+import { Labels, STALE_NAN } from '../../model/index.ts';
+import { ListSampleIterator, type Series } from '../../storage/index.ts';
 import { LookbackIterator, WindowReader } from './iterators.ts';
 
-/** Sorted unique timestamps with values; some values are stale markers (flag). */
+/** Sorted unique timestamps with values; some values are stale markers (flag). Long enough for a window to outgrow its arrays. */
 const seriesArb = fc
-  .uniqueArray(fc.integer({ min: 0, max: 2000 }), { maxLength: 60 })
+  .uniqueArray(fc.integer({ min: 0, max: 2000 }), { maxLength: 200 })
   .chain((ts) => fc.tuple(fc.constant([...ts].sort((a, b) => a - b)), fc.array(fc.boolean(), { minLength: ts.length, maxLength: ts.length })));
 
-function iterator(ts: number[], stale: boolean[]): ListSampleIterator {
+function series(ts: number[], stale: boolean[]): Series {
   const vs = new Float64Array(ts.length);
   ts.forEach((t, i) => (vs[i] = stale[i] ? STALE_NAN : t * 10));
-  return new ListSampleIterator(ts, vs);
+  return { labels: Labels.EMPTY, iterator: () => new ListSampleIterator(ts, vs) };
 }
 
 describe('LookbackIterator', () => {
@@ -23,7 +23,7 @@ describe('LookbackIterator', () => {
       // The iterator may forget samples older than its delta: the engine uses the look-back delta or one less.
       fc.property(seriesArb, fc.integer({ min: 2, max: 300 }), fc.integer({ min: 1, max: 200 }), fc.boolean(), ([ts, stale], lookback, step, less) => {
         const it = new LookbackIterator(less ? lookback - 1 : lookback);
-        it.reset(iterator(ts, stale));
+        it.reset(series(ts, stale));
         for (let t = 0; t <= 2300; t += step) {
           let want: number | undefined;
           for (let i = ts.length - 1; i >= 0; i--) {
@@ -46,13 +46,15 @@ describe('WindowReader', () => {
     fc.assert(
       fc.property(seriesArb, fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 500 }), ([ts, stale], range, step) => {
         const r = new WindowReader();
-        r.reset(iterator(ts, stale));
+        r.reset(series(ts, stale));
         let held = 0;
         for (let maxt = 0; maxt <= 2300; maxt += step) {
           held += r.fill(maxt - range, maxt);
           const want = ts.filter((t, i) => t > maxt - range && t <= maxt && !stale[i]);
-          assert.deepEqual(r.floats.map((p) => p.t), want, `maxt=${maxt}`);
-          assert.deepEqual(r.floats.map((p) => p.f), want.map((t) => t * 10));
+          assert.deepEqual(r.points().map((p) => p.t), want, `maxt=${maxt}`);
+          assert.deepEqual(r.points().map((p) => p.f), want.map((t) => t * 10));
+          assert.deepEqual([...r.ts.subarray(r.lo, r.hi)], want);
+          assert.deepEqual([...r.fs.subarray(r.lo, r.hi)], want.map((t) => t * 10));
           assert.equal(held, want.length);
         }
       }),

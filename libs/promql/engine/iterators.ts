@@ -5,7 +5,7 @@
 import { Labels, isStaleNaN } from '../../model/index.ts';
 import { ValueType, type SampleIterator, type Series as StorageSeries } from '../../storage/index.ts';
 import { PromQLError } from './errors.ts';
-import type { FPoint } from './value.ts';
+import type { FloatWindow, FPoint } from './value.ts';
 
 const MIN_TIME = Number.MIN_SAFE_INTEGER;
 
@@ -33,7 +33,9 @@ export class LookbackIterator {
 
   constructor(private readonly delta: number) {}
 
-  reset(it: SampleIterator): void {
+  /** Starts on a series, reusing the previous series' iterator where storage can. */
+  reset(s: StorageSeries): void {
+    const it = s.iterator(this.it);
     this.it = it;
     this.lastT = MIN_TIME;
     this.prevT = MIN_TIME;
@@ -101,53 +103,85 @@ export class LookbackIterator {
 }
 
 /**
- * Reads one series forward, keeping the points of a window (mint, maxt] whose bounds only move
- * forward. Points leaving the window are recycled, so a step allocates nothing in steady state.
+ * Reads one series forward, keeping the samples of a window (mint, maxt] whose bounds only move
+ * forward, in typed arrays: a step stores two numbers per new sample and allocates nothing.
+ * Functions that take point objects get them from `points()`.
  */
-export class WindowReader {
+export class WindowReader implements FloatWindow {
   private it: SampleIterator | undefined;
   private vt: ValueType = ValueType.None;
-  private readonly spare: FPoint[] = [];
-  /** The window's points, oldest first. Valid until the next call to `fill` or `reset`. */
-  readonly floats: FPoint[] = [];
-
   private started = false;
+  ts = new Float64Array(64);
+  fs = new Float64Array(64);
+  lo = 0;
+  hi = 0;
+  private mint = 0;
+  private maxt = 0;
+  // points() as of the last fill: `pts` is a prefix of `pool`, whose objects are reused.
+  private readonly pts: FPoint[] = [];
+  private readonly pool: FPoint[] = [];
+  private ptsStale = false;
 
-  reset(it: SampleIterator): void {
-    this.it = it;
+  /** Samples in the window. */
+  get length(): number {
+    return this.hi - this.lo;
+  }
+
+  /** Starts on a series, reusing the previous series' iterator where storage can. */
+  reset(s: StorageSeries): void {
+    this.it = s.iterator(this.it);
     this.vt = ValueType.None;
     this.started = false;
     this.clear();
   }
 
   clear(): void {
-    for (const p of this.floats) this.spare.push(p);
-    this.floats.length = 0;
+    this.lo = 0;
+    this.hi = 0;
+    this.ptsStale = true;
+  }
+
+  /** The window as point objects, oldest first; valid (and reused) until the next fill or reset. */
+  points(): FPoint[] {
+    if (!this.ptsStale) return this.pts;
+    this.ptsStale = false;
+    const { pts, pool, ts, fs, lo } = this;
+    const n = this.hi - lo;
+    while (pool.length < n) pool.push({ t: 0, f: 0 });
+    while (pts.length > n) pts.pop();
+    while (pts.length < n) pts.push(pool[pts.length]!);
+    for (let i = 0; i < n; i++) {
+      const p = pts[i]!;
+      p.t = ts[lo + i]!;
+      p.f = fs[lo + i]!;
+    }
+    return pts;
   }
 
   /**
-   * Moves the window to (mint, maxt]; returns the change in the number of points held
+   * Moves the window to (mint, maxt]; returns the change in the number of samples held
    * (for the sample limit). Stale markers are skipped.
    */
   fill(mint: number, maxt: number): number {
-    const floats = this.floats;
-    const before = floats.length;
-    // Drop points that left the window.
-    let drop = 0;
-    while (drop < floats.length && floats[drop]!.t <= mint) drop++;
-    if (drop > 0) {
-      // Shift in place: splice would allocate an array of the removed points at every step.
-      for (let i = 0; i < drop; i++) this.spare.push(floats[i]!);
-      const n = floats.length - drop;
-      for (let i = 0; i < n; i++) floats[i] = floats[i + drop]!;
-      for (let i = 0; i < drop; i++) floats.pop();
-    }
-    if (mint === maxt) return floats.length - before;
+    // The bounds travel in fields: V8 does not inline the loop below into the per-step caller,
+    // and boxes each double passed to a call it does not inline (two allocations per step).
+    this.mint = mint;
+    this.maxt = maxt;
+    return this.fillWindow();
+  }
+
+  private fillWindow(): number {
+    const mint = this.mint;
+    const maxt = this.maxt;
+    const before = this.hi - this.lo;
+    while (this.lo < this.hi && this.ts[this.lo]! <= mint) this.lo++;
+    this.ptsStale = true;
+    if (mint === maxt) return this.hi - this.lo - before;
     const it = this.it!;
     if (!this.started) {
       this.started = true;
       this.vt = it.seek(mint + 1);
-    } else if (this.vt !== ValueType.None && floats.length === 0 && it.atT() <= mint) {
+    } else if (this.vt !== ValueType.None && this.lo === this.hi && it.atT() <= mint) {
       this.vt = it.seek(mint + 1);
     }
     while (this.vt !== ValueType.None) {
@@ -156,14 +190,10 @@ export class WindowReader {
       if (t > maxt) break;
       const f = it.atF();
       if (t > mint && !isStaleNaN(f)) {
-        const p = this.spare.pop();
-        if (p) {
-          p.t = t;
-          p.f = f;
-          floats.push(p);
-        } else {
-          floats.push({ t, f });
-        }
+        if (this.hi === this.ts.length) this.makeRoom();
+        this.ts[this.hi] = t;
+        this.fs[this.hi] = f;
+        this.hi++;
       }
       this.vt = it.next();
     }
@@ -171,7 +201,25 @@ export class WindowReader {
       const err = it.err();
       if (err) throw err;
     }
-    return floats.length - before;
+    return this.hi - this.lo - before;
+  }
+
+  /** Moves the window to the front of the arrays, or into larger ones when it fills half. */
+  private makeRoom(): void {
+    const n = this.hi - this.lo;
+    if (n <= this.ts.length >> 1) {
+      this.ts.copyWithin(0, this.lo, this.hi);
+      this.fs.copyWithin(0, this.lo, this.hi);
+    } else {
+      const ts = new Float64Array(this.ts.length * 2);
+      const fs = new Float64Array(this.fs.length * 2);
+      ts.set(this.ts.subarray(this.lo, this.hi));
+      fs.set(this.fs.subarray(this.lo, this.hi));
+      this.ts = ts;
+      this.fs = fs;
+    }
+    this.lo = 0;
+    this.hi = n;
   }
 }
 
@@ -208,7 +256,12 @@ export class PointBuffer {
 export class FPointIterator implements SampleIterator {
   private i = -1;
 
-  constructor(private readonly points: readonly FPoint[]) {}
+  constructor(private points: readonly FPoint[]) {}
+
+  reset(points: readonly FPoint[]): void {
+    this.points = points;
+    this.i = -1;
+  }
 
   next(): ValueType {
     if (this.i < this.points.length) this.i++;
@@ -251,7 +304,9 @@ export class PointsSeries implements StorageSeries {
     readonly dropName: boolean,
   ) {}
 
-  iterator(): SampleIterator {
-    return new FPointIterator(this.points);
+  iterator(reuse?: SampleIterator): SampleIterator {
+    if (!(reuse instanceof FPointIterator)) return new FPointIterator(this.points);
+    reuse.reset(this.points);
+    return reuse;
   }
 }

@@ -57,6 +57,14 @@ export type Value =
   | { type: 'matrix'; value: Matrix };
 
 /** Per-step state handed to functions (promql.EvalNodeHelper): the step's timestamp and scratch. */
+/** The float samples of a range window: timestamps ts[lo..hi) and their values fs[lo..hi), oldest first. */
+export interface FloatWindow {
+  readonly ts: Float64Array;
+  readonly fs: Float64Array;
+  readonly lo: number;
+  readonly hi: number;
+}
+
 export interface EvalNodeHelper {
   /** Evaluation timestamp of the current step, ms. */
   ts: number;

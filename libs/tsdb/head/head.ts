@@ -547,7 +547,9 @@ class HeadQuerier implements Querier {
     const matched = this.matching(matchers);
     if (sorted) matched.sort((a, b) => compareLabels(a.labels, b.labels));
     const out: Series[] = [];
-    for (const s of matched) {
+    // Indexed: runs once per query, often unoptimized, where for-of allocates per element.
+    for (let i = 0; i < matched.length; i++) {
+      const s = matched[i]!;
       const chunks: HeadChunk[] = s.chunks(mint, maxt);
       if (chunks.length > 0) out.push(new ChunkSeries(s.labels, chunks, mint, maxt));
     }

@@ -230,18 +230,29 @@ export class MemSeries {
    * Chunks overlapping [mint, maxt], oldest first. The open chunk is copied so that readers
    * see a consistent snapshot while appends continue; reads between two appends share one copy.
    */
-  chunks(mint: number, maxt: number, out: HeadChunk[] = []): HeadChunk[] {
-    for (const c of this.closed) if (c.maxTime >= mint && c.minTime <= maxt) out.push(c);
-    if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
-      this.openSnapshot ??= { chunk: new XORChunk(this.open.bytes().slice()), minTime: this.openMinT, maxTime: this.openMaxT };
-      out.push(this.openSnapshot);
+  chunks(mint: number, maxt: number): HeadChunk[] {
+    // Closed chunks are in time order and queries mostly read the newest: walk back from the end
+    // so that older chunks' objects (cold memory) are not touched.
+    const closed = this.closed;
+    let first = closed.length;
+    while (first > 0 && closed[first - 1]!.maxTime >= mint) first--;
+    let end = first;
+    while (end < closed.length && closed[end]!.minTime <= maxt) end++;
+    const openOverlaps = this.openMaxT >= mint && this.openMinT <= maxt;
+    let open: HeadChunk | undefined;
+    if (this.open !== undefined && openOverlaps) {
+      open = this.openSnapshot ??= { chunk: new XORChunk(this.open.bytes().slice()), minTime: this.openMinT, maxTime: this.openMaxT };
     }
     const hc = this.hs?.chunk;
-    if (hc !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
+    if (hc !== undefined && openOverlaps) {
       const bytes = hc.bytes().slice();
       const copy = hc instanceof FloatHistogramChunk ? new FloatHistogramChunk(bytes) : new HistogramChunk(bytes);
-      out.push({ chunk: copy, minTime: this.openMinT, maxTime: this.openMaxT });
+      open = { chunk: copy, minTime: this.openMinT, maxTime: this.openMaxT };
     }
+    // Sized exactly: a query builds one per series, and pushing would allocate spare room.
+    const out = new Array<HeadChunk>(end - first + (open !== undefined ? 1 : 0));
+    for (let i = first; i < end; i++) out[i - first] = closed[i]!;
+    if (open !== undefined) out[end - first] = open;
     return out;
   }
 

@@ -75,7 +75,7 @@ describe('strata config', () => {
   it('requires a bucket name for the s3 backend', () => {
     assert.throws(() => load(['--blocks-storage.backend=s3']), (err: unknown) =>
       err instanceof ConfigError &&
-      err.message === 'blocks_storage.s3.bucket_name: required when blocks_storage.backend is "s3", got ""');
+      err.message === 'blocks_storage.s3.bucket_name: required when backend is "s3", got ""');
   });
 
   it('names the key of a bad value', () => {

@@ -2,28 +2,19 @@
 // export its schema (built with section()/duration()/secret() from libs/services) from the component's
 // index.ts and add one line to `sections` below; flags, --help and /config follow automatically.
 import { z } from 'zod';
+import { bucketConfigFields, checkBucketConfig } from '../../libs/objstore/index.ts';
 import { serverConfigSchema } from '../../libs/server/index.ts';
 import { authConfigSchema, limitsConfigSchema, runtimeConfigSchema } from '../../libs/tenant/index.ts';
 import { distributorConfigSchema } from '../distributor/index.ts';
 import { ingesterConfigSchema } from '../ingester/index.ts';
 import { querierConfigSchema } from '../querier/index.ts';
 import type { DeepReadonly, LoadOptions } from '../../libs/services/index.ts';
-import { duration, durationList, loadConfig, secret, section, stringList } from '../../libs/services/index.ts';
+import { duration, durationList, loadConfig, section, stringList } from '../../libs/services/index.ts';
 
-// Shared by the ingester (WAL, head), the store-gateway and the compactor, hence Mimir's own section name.
+// Shared by the ingester (WAL, head), the store-gateway and the compactor, hence Mimir's own section
+// name: the object storage keys (libs/objstore) and the ingesters' TSDB.
 export const blocksStorageConfigSchema = section({
-  backend: z.enum(['filesystem', 's3']).default('filesystem').describe('Object storage backend for blocks.'),
-  filesystem: section({
-    dir: z.string().default('').describe('Bucket directory for the filesystem backend; empty means <storage.dir>/bucket.'),
-  }),
-  s3: section({
-    endpoint: z.string().default('').describe('S3 endpoint, host[:port].'),
-    bucket_name: z.string().default('').describe('S3 bucket name.'),
-    access_key_id: z.string().default('').describe('S3 access key id.'),
-    secret_access_key: secret().describe('S3 secret access key.'),
-    region: z.string().default('').describe('S3 region.'),
-    insecure: z.boolean().default(false).describe('Use plain HTTP instead of HTTPS.'),
-  }),
+  ...bucketConfigFields,
   tsdb: section({
     dir: z.string().default('').describe('Directory for the ingesters\' TSDBs (WAL, head); empty means <storage.dir>/tsdb.'),
     block_ranges_period: durationList(['2h']).describe('TSDB block ranges; the first is how often the head is cut into a block.'),
@@ -32,11 +23,7 @@ export const blocksStorageConfigSchema = section({
     // that behaviour; 'always' fsyncs the WAL before a commit is acknowledged.
     wal_fsync_policy: z.enum(['never', 'always']).default('never').describe('When the WAL is fsynced: never (on segment close only) or always (each commit).'),
   }),
-}).superRefine((v, ctx) => {
-  if (v.backend === 's3' && v.s3.bucket_name === '') {
-    ctx.addIssue({ code: 'custom', path: ['s3', 'bucket_name'], message: 'required when blocks_storage.backend is "s3"', input: '' });
-  }
-});
+}).superRefine(checkBucketConfig);
 
 export const storageConfigSchema = section({
   dir: z.string().min(1).default('./data').describe('Root directory for local state; other directories default under it.'),

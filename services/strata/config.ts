@@ -8,6 +8,7 @@ import { authConfigSchema, limitsConfigSchema, runtimeConfigSchema } from '../..
 import { distributorConfigSchema } from '../distributor/index.ts';
 import { ingesterConfigSchema } from '../ingester/index.ts';
 import { querierConfigSchema } from '../querier/index.ts';
+import { compactorConfigSchema } from '../compactor/index.ts';
 import type { DeepReadonly, LoadOptions } from '../../libs/services/index.ts';
 import { duration, durationList, loadConfig, section, stringList } from '../../libs/services/index.ts';
 
@@ -22,6 +23,7 @@ export const blocksStorageConfigSchema = section({
     // Not a Mimir key (Mimir relies on Prometheus' WAL, which does not fsync per commit): 'never' is
     // that behaviour; 'always' fsyncs the WAL before a commit is acknowledged.
     wal_fsync_policy: z.enum(['never', 'always']).default('never').describe('When the WAL is fsynced: never (on segment close only) or always (each commit).'),
+    ship_interval: duration('1m').describe('How often ingesters upload newly cut blocks to object storage; 0 ships only on flush.'),
   }),
 }).superRefine(checkBucketConfig);
 
@@ -38,6 +40,7 @@ const sections = {
   distributor: distributorConfigSchema,
   ingester: ingesterConfigSchema,
   querier: querierConfigSchema,
+  compactor: compactorConfigSchema,
   limits: limitsConfigSchema,
   runtime_config: runtimeConfigSchema,
 };
@@ -53,6 +56,7 @@ export const configSchema = z.strictObject(sections).transform((c) => ({
     filesystem: { dir: c.blocks_storage.filesystem.dir || under(c.storage.dir, 'bucket') },
     tsdb: { ...c.blocks_storage.tsdb, dir: c.blocks_storage.tsdb.dir || under(c.storage.dir, 'tsdb') },
   },
+  compactor: { ...c.compactor, data_dir: c.compactor.data_dir || under(c.storage.dir, 'compactor') },
 }));
 
 export type Config = DeepReadonly<z.output<typeof configSchema>>;

@@ -10,6 +10,9 @@ import { Counter, Gauge } from 'prom-client';
 import { createKV, jsonCodec, type KVClientService } from '../../libs/kv/index.ts';
 import { Lifecycler, Operation, RingWatcher, parseRingDesc, type Instance, type RingDesc } from '../../libs/ring/index.ts';
 import type { Queryable } from '../../libs/storage/index.ts';
+import { createBucket, isObjectNotFound, tenantBucket, uploadFile, type BucketClient } from '../../libs/objstore/index.ts';
+import { hostname } from 'node:os';
+import { COMPACTOR_RING_KEY, Compactor, ownsTenant } from '../compactor/index.ts';
 import { Overrides, RuntimeConfigLoader } from '../../libs/tenant/index.ts';
 import { Distributor, HATracker, IngesterClientPool, RingPusher, registerHAStatusPage, registerPushRoutes } from '../distributor/index.ts';
 import {
@@ -44,6 +47,8 @@ export interface StrataContext {
   ingesterClients?: IngesterClients;
   /** Set by `ingester`. */
   ingester?: Ingester;
+  /** Set by `blocks-bucket`: the object storage holding every tenant's blocks. */
+  blocksBucket?: BucketClient;
 }
 
 export type StrataModule = ModuleDefinition<StrataContext>;
@@ -111,6 +116,83 @@ export const MODULES: readonly StrataModule[] = [
     },
   },
   {
+    // Object storage for blocks: a directory by default (<storage.dir>/bucket), S3 in a cluster.
+    name: 'blocks-bucket',
+    deps: [],
+    init: (ctx) => {
+      const bucket = createBucket(ctx.config.blocks_storage);
+      ctx.blocksBucket = bucket;
+      return new BasicService('blocks-bucket', { stopping: () => bucket.close() });
+    },
+  },
+  {
+    // Merges the blocks in object storage, applies retention, writes the bucket index; tenants
+    // are shared out among compactors with the compactor ring.
+    name: 'compactor',
+    deps: ['overrides', 'blocks-bucket'],
+    init: (ctx) => {
+      const cfg = ctx.config.compactor;
+      const ringCfg = cfg.sharding_ring;
+      const bucket = provided(ctx.blocksBucket, 'blocks bucket');
+      const log = ctx.logger.child({ component: 'compactor' });
+      const kv = createKV<RingDesc>(ringCfg.kvstore, jsonCodec(parseRingDesc), { name: 'compactor-ring-kv', logger: log });
+      const ringOpts = { replicationFactor: 1, heartbeatTimeout: ringCfg.heartbeat_timeout, zoneAwareness: false };
+      const instanceId = ringCfg.instance_id || hostname();
+      const watcher = new RingWatcher(COMPACTOR_RING_KEY, ringOpts, kv, log);
+      const lifecycler = new Lifecycler(
+        { key: COMPACTOR_RING_KEY, instanceId, addr: '', zone: '', numTokens: 128, heartbeatPeriod: ringCfg.heartbeat_period, tokensFile: '', unregisterOnShutdown: true },
+        kv,
+        log,
+      );
+      const compactor = new Compactor(
+        {
+          tenants: async () => {
+            const out: string[] = [];
+            for await (const name of bucket.iter('')) if (name.endsWith('/')) out.push(name.slice(0, -1));
+            return out;
+          },
+          forTenant: (tenant) => {
+            const tb = tenantBucket(bucket, tenant);
+            return {
+              iter: (dir, o) => tb.iter(dir, o),
+              get: (name) => tb.get(name),
+              upload: (name, body) => tb.upload(name, body),
+              delete: (name) => tb.delete(name),
+              uploadFile: (name, path) => uploadFile(tb, name, path),
+            };
+          },
+          isNotFound: isObjectNotFound,
+        },
+        provided(ctx.overrides, 'overrides'),
+        {
+          blockRanges: cfg.block_ranges,
+          dataDir: cfg.data_dir,
+          compactionInterval: cfg.compaction_interval,
+          deletionDelay: cfg.deletion_delay,
+          firstLevelWait: cfg.first_level_compaction_wait_period,
+          owns: (tenant) => ownsTenant(watcher.ring(), ringOpts, instanceId, tenant),
+          logger: log,
+        },
+      );
+      // KV, ring view and membership first, so the first pass knows which tenants are ours.
+      return new BasicService('compactor', {
+        starting: async () => {
+          await kv.start();
+          await watcher.start();
+          await lifecycler.start();
+          await watcher.waitFor((r) => r.allInstances().some((i) => i.id === instanceId), 10_000, `compactor ${instanceId}`);
+          await compactor.start();
+        },
+        stopping: async () => {
+          await compactor.stop();
+          await lifecycler.stop();
+          await watcher.stop();
+          await kv.stop();
+        },
+      });
+    },
+  },
+  {
     // The store of the ingester ring: in-process by default, NATS JetStream KV in a cluster.
     name: 'ingester-ring-kv',
     deps: [],
@@ -157,8 +239,9 @@ export const MODULES: readonly StrataModule[] = [
   },
   {
     name: 'ingester',
-    deps: ['api', 'overrides', 'ingester-ring'],
+    deps: ['api', 'overrides', 'ingester-ring', 'blocks-bucket'],
     init: (ctx) => {
+      const bucket = provided(ctx.blocksBucket, 'blocks bucket');
       const tsdb = ctx.config.blocks_storage.tsdb;
       const ringCfg = ctx.config.ingester.ring;
       const watcher = provided(ctx.ingesterRing, 'ingester ring');
@@ -182,6 +265,12 @@ export const MODULES: readonly StrataModule[] = [
         {
           dir: tsdb.dir, blockRange: tsdb.block_ranges_period[0] ?? 2 * 3_600_000, retention: tsdb.retention_period, walFsync: tsdb.wal_fsync_policy,
           metadataRetainPeriod: ctx.config.ingester.metadata_retain_period, metadataPurgePeriod: ctx.config.ingester.metadata_purge_period,
+          // Each tenant's cut blocks go to <tenant>/<ULID>/ of the bucket.
+          bucketFor: (tenant) => {
+            const tb = tenantBucket(bucket, tenant);
+            return { upload: (name, body) => tb.upload(name, body), uploadFile: (name, path) => uploadFile(tb, name, path) };
+          },
+          ingesterId: lcCfg.instanceId,
         },
         provided(ctx.overrides, 'overrides'),
         ctx.logger.child({ component: 'ingester' }),
@@ -189,6 +278,7 @@ export const MODULES: readonly StrataModule[] = [
         // Series limits are global: each ingester holds its share of the tenant's series.
         { ingesters: () => watcher.ring().instanceCount(), replicationFactor: () => ringCfg.replication_factor },
         membership,
+        tsdb.ship_interval,
       );
       new Gauge({
         name: 'strata_ingester_memory_series',

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { ToolCommand, ToolIO } from './types.ts';
 
 const USAGE =
-  'strata tool local-cluster --dir DIR [--ingesters 3] [--distributors 2] [--queriers 1] [--replication-factor 3] [--base-port 19000] [-- extra flags]';
+  'strata tool local-cluster --dir DIR [--ingesters 3] [--distributors 2] [--queriers 1] [--compactors 0] [--replication-factor 3] [--base-port 19000] [-- extra flags]';
 
 /** bin/strata.mjs of this checkout. */
 const STRATA_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/strata.mjs');
@@ -25,6 +25,7 @@ export interface LocalClusterOptions {
   readonly ingesters: number;
   readonly distributors: number;
   readonly queriers: number;
+  readonly compactors: number;
   readonly replicationFactor: number;
   /** NATS listens here; process i (1-based) serves HTTP on base+i and gRPC on base+500+i. */
   readonly basePort: number;
@@ -141,6 +142,7 @@ export class LocalCluster {
     for (let i = 1; i <= o.ingesters; i++) plan.push({ name: `ingester-${i}`, target: 'ingester' });
     for (let i = 1; i <= o.distributors; i++) plan.push({ name: `distributor-${i}`, target: 'distributor' });
     for (let i = 1; i <= o.queriers; i++) plan.push({ name: `querier-${i}`, target: 'querier' });
+    for (let i = 1; i <= o.compactors; i++) plan.push({ name: `compactor-${i}`, target: 'compactor' });
 
     const processes: ClusterProcess[] = plan.map((p, k) => {
       const http = `127.0.0.1:${o.basePort + 1 + k}`;
@@ -157,6 +159,11 @@ export class LocalCluster {
         `--ingester.ring.kvstore.nats.url=${natsUrl}`,
         `--ingester.ring.replication-factor=${o.replicationFactor}`,
         `--ingester.ring.instance-id=${p.name}`,
+        // One bucket for the whole cluster (each process has its own storage.dir).
+        `--blocks-storage.filesystem.dir=${join(o.dir, 'bucket')}`,
+        '--compactor.sharding-ring.kvstore.store=nats',
+        `--compactor.sharding-ring.kvstore.nats.url=${natsUrl}`,
+        `--compactor.sharding-ring.instance-id=${p.name}`,
         // Used only when the HA tracker is enabled (e.g. `-- --distributor.ha-tracker.enable-ha-tracker`).
         '--distributor.ha-tracker.kvstore.store=nats',
         `--distributor.ha-tracker.kvstore.nats.url=${natsUrl}`,
@@ -166,7 +173,7 @@ export class LocalCluster {
       return { name: p.name, target: p.target, pid: 0, http, grpc, args, log: join(o.dir, `${p.name}.log`) };
     });
     // Ingesters first, so that distributors and queriers find them in the ring.
-    for (const group of ['ingester', 'distributor', 'querier']) {
+    for (const group of ['ingester', 'distributor', 'querier', 'compactor']) {
       const batch = processes.filter((p) => p.target === group);
       for (const p of batch) {
         const child = this.spawnLogged(p.name, process.execPath, p.args, p.log);
@@ -175,7 +182,7 @@ export class LocalCluster {
       }
       await Promise.all(batch.map((p) => waitReady(`http://${p.http}/ready`, this.childOf(p.name), p.name, p.log)));
     }
-    await Promise.all(processes.filter((p) => p.target !== 'ingester').map((p) => waitRing(p.http, o.ingesters)));
+    await Promise.all(processes.filter((p) => p.target === 'distributor' || p.target === 'querier').map((p) => waitRing(p.http, o.ingesters)));
 
     const distributor = processes.find((p) => p.target === 'distributor');
     const querier = processes.find((p) => p.target === 'querier');
@@ -225,6 +232,7 @@ export class LocalCluster {
     rmSync(this.file, { force: true });
     const order = [...this.children].reverse();
     await Promise.all(order.filter((c) => !c.name.startsWith('ingester-')).map((c) => stopProcess(c.child)));
+    // Ingesters last: the others may still be reading from or writing to them.
     await Promise.all(order.filter((c) => c.name.startsWith('ingester-')).map((c) => stopProcess(c.child)));
     if (this.nats) await stopProcess(this.nats);
   }
@@ -243,6 +251,7 @@ function parseOptions(args: readonly string[]): LocalClusterOptions | string {
         ingesters: { type: 'string', default: '3' },
         distributors: { type: 'string', default: '2' },
         queriers: { type: 'string', default: '1' },
+        compactors: { type: 'string', default: '0' },
         'replication-factor': { type: 'string', default: '3' },
         'base-port': { type: 'string', default: '19000' },
       },
@@ -260,14 +269,16 @@ function parseOptions(args: readonly string[]): LocalClusterOptions | string {
   const ingesters = int('ingesters', v.ingesters, 1, 100);
   const distributors = int('distributors', v.distributors, 1, 100);
   const queriers = int('queriers', v.queriers, 0, 100);
+  const compactors = int('compactors', v.compactors, 0, 100);
   const rf = int('replication-factor', v['replication-factor'], 1, 100);
   const base = int('base-port', v['base-port'], 1024, 65535 - 1000);
-  for (const x of [ingesters, distributors, queriers, rf, base]) if (typeof x === 'string') return x;
+  for (const x of [ingesters, distributors, queriers, compactors, rf, base]) if (typeof x === 'string') return x;
   return {
     dir: resolve(v.dir),
     ingesters: ingesters as number,
     distributors: distributors as number,
     queriers: queriers as number,
+    compactors: compactors as number,
     replicationFactor: rf as number,
     basePort: base as number,
     extraFlags,

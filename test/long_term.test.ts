@@ -1,0 +1,94 @@
+// Long-term storage with separate processes: 3 ingesters (RF=3) ship their blocks to one bucket
+// (the filesystem backend shared by the local cluster) and a compactor merges the three copies of
+// each 2h range into one block holding every sample once, readable by promtool, and writes the
+// tenant's bucket index.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { decodeBucketIndex } from '../libs/bucketindex/index.ts';
+import { encodeWriteRequest, snappyEncode } from '../libs/remotewrite/index.ts';
+import { collectSamples } from '../libs/storage/index.ts';
+import { Block } from '../libs/tsdb/index.ts';
+import { startCluster, type RunningCluster } from './cluster.ts';
+
+const H = 3_600_000;
+const MIN = 60_000;
+const SERIES = 10;
+const HAS_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
+
+describe('long-term storage: shipping and compaction', { timeout: 240_000 }, () => {
+  let c: RunningCluster;
+  // Four hours of one sample a minute, ending an hour ago: two whole 2h ranges at least.
+  const end = Math.floor((Date.now() - H) / (2 * H)) * 2 * H;
+  const start = end - 4 * H;
+  before(async () => {
+    c = await startCluster({
+      ingesters: 3, distributors: 1, queriers: 0, compactors: 1,
+      flags: ['--compactor.first-level-compaction-wait-period=0s', '--compactor.compaction-interval=1s', '--blocks-storage.tsdb.ship-interval=0s'],
+    });
+  });
+  after(async () => c?.stop());
+
+  it('ships every ingester\'s blocks and compacts the RF copies into one block per 2h range', async () => {
+    for (let t = start; t < end; t += 30 * MIN) {
+      const timeseries = [];
+      for (let i = 0; i < SERIES; i++) {
+        const samples = [];
+        for (let s = t; s < t + 30 * MIN; s += MIN) samples.push({ value: s / MIN + i, timestamp: s });
+        timeseries.push({ labels: ['__name__', 'lt_test', 'i', String(i)], samples });
+      }
+      const res = await fetch(c.info.pushUrl, { method: 'POST', body: snappyEncode(encodeWriteRequest({ timeseries })), signal: AbortSignal.timeout(10_000) });
+      assert.equal(res.status, 200, await res.text());
+    }
+    for (const n of ['ingester-1', 'ingester-2', 'ingester-3']) {
+      const res = await fetch(`http://${c.process(n).http}/ingester/flush`, { method: 'POST', signal: AbortSignal.timeout(60_000) });
+      assert.equal(res.status, 204);
+    }
+
+    // The compactor runs every second: wait until the index lists one live block per 2h range.
+    const bucket = join(c.dir, 'bucket', 'anonymous');
+    let live: { block_id: string; min_time: number; max_time: number }[] = [];
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      try {
+        const idx = decodeBucketIndex(readFileSync(join(bucket, 'bucket-index.json.gz')));
+        const marked = new Set(idx.block_deletion_marks.map((m) => m.block_id));
+        live = idx.blocks.filter((b) => !marked.has(b.block_id));
+        if (live.length === 2 && idx.block_deletion_marks.length >= 6) break;
+      } catch {
+        // Not written yet.
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.deepEqual(live.map((b) => [b.min_time, b.max_time]).sort((a, b) => a[0]! - b[0]!), [[start, start + 2 * H], [start + 2 * H, end - MIN + 1]], c.logs());
+    // (A flush ends the last block just after its last sample, as Prometheus' head compaction does.)
+
+    // Each live block holds every sample of its range once, and names no ingester.
+    for (const b of live) {
+      const block = await Block.open(join(bucket, b.block_id));
+      try {
+        assert.equal(block.meta.compaction.level, 2);
+        assert.equal(block.meta.compaction.sources.length, 3, 'made from the three ingesters\' copies');
+        assert.deepEqual(block.meta.thanos?.labels, { __org_id__: 'anonymous' });
+        let n = 0;
+        for await (const s of block.querier(b.min_time, b.max_time - 1).select(true, undefined, [])) {
+          const { ts, vs } = collectSamples(s.iterator());
+          const i = Number(s.labels.get('i'));
+          assert.equal(ts.length, 2 * 60, `${s.labels.toString()}: one sample a minute, once each`);
+          ts.forEach((t, k) => assert.equal(vs[k], t / MIN + i));
+          n++;
+        }
+        assert.equal(n, SERIES);
+      } finally {
+        block.close();
+      }
+      if (HAS_PROMTOOL) {
+        const r = spawnSync('promtool', ['tsdb', 'analyze', bucket, b.block_id], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`^Series: ${SERIES}$`, 'm'));
+      }
+    }
+  });
+});

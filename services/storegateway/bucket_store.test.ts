@@ -185,7 +185,7 @@ describe('BucketStore', () => {
     await again.sync();
     assert.deepEqual(again.blocks().map((b) => b.id), [...ids].sort());
     assert.equal(fsBucket.calls.filter((c) => ids.some((id) => c.includes(id))).length, 0, fsBucket.calls.join('\n'));
-    assert.deepEqual(await again.labelNames({ start: -Infinity, end: Infinity, matchers: [] }), ['__name__', 'instance', 'job', 'zone']);
+    assert.deepEqual(await again.labelNames({ start: -Infinity, end: Infinity, matchers: [] }), { values: ['__name__', 'instance', 'job', 'zone'], queriedBlocks: [...ids].sort() });
     // A corrupted header is rebuilt from the bucket.
     writeFileSync(join(root, 'sg', TENANT, ids[0]!, 'index-header'), 'garbage');
     const third = newStore();

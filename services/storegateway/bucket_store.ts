@@ -73,6 +73,12 @@ export interface SeriesStream {
   readonly series: AsyncIterable<StoreSeries>;
 }
 
+/** Label names or values, and the blocks they were read from. */
+export interface LabelsResult {
+  readonly values: string[];
+  readonly queriedBlocks: string[];
+}
+
 export interface BlockInfo {
   readonly id: string;
   readonly minTime: number;
@@ -230,19 +236,21 @@ export class BucketStore implements Queryable {
   }
 
   /** Sorted label names of the series matching `matchers` in the blocks of the range (all names without matchers). */
-  async labelNames(req: LabelsRequest): Promise<string[]> {
+  async labelNames(req: LabelsRequest): Promise<LabelsResult> {
     const names = new Set<string>();
-    for (const b of this.blocksFor(req.start, req.end, req.blockIds)) {
+    const blocks = this.blocksFor(req.start, req.end, req.blockIds);
+    for (const b of blocks) {
       if (req.matchers.length === 0) for (const n of b.labelNames()) names.add(n);
       else for (const s of await this.matchingSeries(b, req.matchers)) s.labels.forEach((n) => names.add(n));
     }
-    return [...names].sort(compareStrings);
+    return { values: [...names].sort(compareStrings), queriedBlocks: blocks.map((b) => b.id) };
   }
 
   /** Sorted values of `name` among the series matching `matchers` in the blocks of the range. */
-  async labelValues(req: LabelsRequest & { readonly name: string }): Promise<string[]> {
+  async labelValues(req: LabelsRequest & { readonly name: string }): Promise<LabelsResult> {
     const values = new Set<string>();
-    for (const b of this.blocksFor(req.start, req.end, req.blockIds)) {
+    const blocks = this.blocksFor(req.start, req.end, req.blockIds);
+    for (const b of blocks) {
       if (req.matchers.length === 0) for (const v of b.labelValues(req.name)) values.add(v);
       else {
         for (const s of await this.matchingSeries(b, req.matchers)) {
@@ -251,7 +259,7 @@ export class BucketStore implements Queryable {
         }
       }
     }
-    return [...values].sort(compareStrings);
+    return { values: [...values].sort(compareStrings), queriedBlocks: blocks.map((b) => b.id) };
   }
 
   private async matchingSeries(b: BucketBlock, matchers: readonly Matcher[]): Promise<{ labels: Labels }[]> {
@@ -327,12 +335,12 @@ class BucketStoreQuerier implements Querier {
     };
   }
 
-  labelNames(matchers: readonly Matcher[]): Promise<string[]> {
-    return this.store.labelNames({ start: this.mint, end: this.maxt, matchers });
+  async labelNames(matchers: readonly Matcher[]): Promise<string[]> {
+    return (await this.store.labelNames({ start: this.mint, end: this.maxt, matchers })).values;
   }
 
-  labelValues(name: string, matchers: readonly Matcher[]): Promise<string[]> {
-    return this.store.labelValues({ name, start: this.mint, end: this.maxt, matchers });
+  async labelValues(name: string, matchers: readonly Matcher[]): Promise<string[]> {
+    return (await this.store.labelValues({ name, start: this.mint, end: this.maxt, matchers })).values;
   }
 
   close(): void {}

@@ -17,9 +17,11 @@ export {
   FloatHistogramIterator, CounterResetHeader, counterResetHeaderOf,
 } from './chunkenc/index.ts';
 export type { Chunk, ChunkAppender, HistogramAppenderBase, HistogramChunkBase } from './chunkenc/index.ts';
-export { ChunkReader, ChunkWriter, scanSegmentFile, listSegmentFiles } from './chunks/index.ts';
+export { ChunkReader, ChunkWriter, ChunkRefError, scanSegmentFile, listSegmentFiles, segmentFileName, unpackBlockChunkRef, SEGMENT_HEADER_SIZE } from './chunks/index.ts';
 export type { ChunkMeta } from './chunks/index.ts';
-export { IndexReader, IndexWriter } from './index/index.ts';
+export { intersectPostings, mergePostings, withoutPostings } from './index/index.ts';
+export { IndexReader, IndexWriter, IndexError, IndexErrorCode, MAGIC_INDEX, INDEX_FORMAT_V2, SERIES_BYTE_ALIGN, decodeSeries } from './index/index.ts';
+export type { IndexChunkMeta, TOC } from './index/index.ts';
 export { readMeta, writeMeta, newULID, ulidTime, isULID } from './meta/index.ts';
 export type { BlockMeta, ThanosMeta } from './meta/index.ts';
 export { readTombstones } from './tombstones/index.ts';

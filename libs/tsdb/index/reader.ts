@@ -175,33 +175,7 @@ export class IndexReader {
       if (start + len + 4 > this.seriesEnd) throw corrupted(`series ref ${ref}: length ${len} out of range`);
       const want = new Decbuf(this.b, start + len, start + len + 4).be32();
       if (crc32c(this.b, start, start + len) !== want) throw corrupted(`series ref ${ref}: checksum mismatch`);
-      const s = new Decbuf(this.b, start, start + len);
-      const nl = s.uvarint();
-      const flat = new Array<string>(nl * 2);
-      for (let i = 0; i < nl * 2; i++) flat[i] = this.symbol(s.uvarint());
-      const nc = s.uvarint();
-      const chunks: IndexChunkMeta[] = new Array(nc);
-      let t0 = 0;
-      let ref0 = 0;
-      for (let i = 0; i < nc; i++) {
-        let minTime: number;
-        let chunkRef: number;
-        if (i === 0) {
-          minTime = s.varint();
-          const maxTime = minTime + s.uvarint();
-          chunkRef = s.uvarint();
-          chunks[i] = { ref: chunkRef, minTime, maxTime };
-          t0 = maxTime;
-        } else {
-          minTime = t0 + s.uvarint();
-          const maxTime = minTime + s.uvarint();
-          chunkRef = ref0 + s.varint();
-          chunks[i] = { ref: chunkRef, minTime, maxTime };
-          t0 = maxTime;
-        }
-        ref0 = chunkRef;
-      }
-      return { labels: Labels.fromSortedFlat(flat), chunks };
+      return decodeSeries(this.b, start, start + len, (i) => this.symbol(i));
     } catch (e) {
       throw wrapDecode(e, `series ref ${ref}`);
     }
@@ -296,6 +270,41 @@ export class IndexReader {
     for (let i = 0; i < n; i++, o += 4) out[i] = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
     return out;
   }
+}
+
+/**
+ * Decodes the body of a series entry (`b[start, end)`, after its length and before its CRC):
+ * labels as symbol numbers resolved by `symbol`, then the chunk metas. Shared with readers that
+ * fetch series by range (the store-gateway).
+ */
+export function decodeSeries(b: Uint8Array, start: number, end: number, symbol: (i: number) => string): { labels: Labels; chunks: IndexChunkMeta[] } {
+  const s = new Decbuf(b, start, end);
+  const nl = s.uvarint();
+  const flat = new Array<string>(nl * 2);
+  for (let i = 0; i < nl * 2; i++) flat[i] = symbol(s.uvarint());
+  const nc = s.uvarint();
+  const chunks: IndexChunkMeta[] = new Array(nc);
+  let t0 = 0;
+  let ref0 = 0;
+  for (let i = 0; i < nc; i++) {
+    let minTime: number;
+    let chunkRef: number;
+    if (i === 0) {
+      minTime = s.varint();
+      const maxTime = minTime + s.uvarint();
+      chunkRef = s.uvarint();
+      chunks[i] = { ref: chunkRef, minTime, maxTime };
+      t0 = maxTime;
+    } else {
+      minTime = t0 + s.uvarint();
+      const maxTime = minTime + s.uvarint();
+      chunkRef = ref0 + s.varint();
+      chunks[i] = { ref: chunkRef, minTime, maxTime };
+      t0 = maxTime;
+    }
+    ref0 = chunkRef;
+  }
+  return { labels: Labels.fromSortedFlat(flat), chunks };
 }
 
 function addLast(e: NameEntries, value: string, entryOff: number): void {

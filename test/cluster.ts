@@ -58,17 +58,18 @@ export function exitOf(child: ChildProcess, timeoutMs: number): Promise<void> {
 }
 
 export async function startCluster(
-  opts: { ingesters?: number; distributors?: number; queriers?: number; compactors?: number; rf?: number; flags?: string[] } = {},
+  opts: { ingesters?: number; distributors?: number; queriers?: number; compactors?: number; storeGateways?: number; rf?: number; flags?: string[] } = {},
 ): Promise<RunningCluster> {
   const ingesters = opts.ingesters ?? 3;
   const distributors = opts.distributors ?? 1;
   const queriers = opts.queriers ?? 1;
   const compactors = opts.compactors ?? 0;
+  const storeGateways = opts.storeGateways ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'strata-cluster-'));
-  const base = await freeBasePort(ingesters + distributors + queriers + compactors);
+  const base = await freeBasePort(ingesters + distributors + queriers + compactors + storeGateways);
   const args = [
     STRATA_BIN, 'tool', 'local-cluster', '--dir', dir, '--ingesters', String(ingesters), '--distributors', String(distributors),
-    '--queriers', String(queriers), '--compactors', String(compactors), '--replication-factor', String(opts.rf ?? 3), '--base-port', String(base),
+    '--queriers', String(queriers), '--compactors', String(compactors), '--store-gateways', String(storeGateways), '--replication-factor', String(opts.rf ?? 3), '--base-port', String(base),
     ...(opts.flags && opts.flags.length > 0 ? ['--', ...opts.flags] : []),
   ];
   let out = '';

@@ -1,7 +1,8 @@
 // Long-term storage with separate processes: 3 ingesters (RF=3) ship their blocks to one bucket
-// (the filesystem backend shared by the local cluster) and a compactor merges the three copies of
+// (the filesystem backend shared by the local cluster), a compactor merges the three copies of
 // each 2h range into one block holding every sample once, readable by promtool, and writes the
-// tenant's bucket index.
+// tenant's bucket index; 2 store-gateways serve the blocks, and the querier answers from them
+// alone (the data is older than querier.query_ingesters_within).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,8 +26,11 @@ describe('long-term storage: shipping and compaction', { timeout: 240_000 }, () 
   const start = end - 4 * H;
   before(async () => {
     c = await startCluster({
-      ingesters: 3, distributors: 1, queriers: 0, compactors: 1,
-      flags: ['--compactor.first-level-compaction-wait-period=0s', '--compactor.compaction-interval=1s', '--blocks-storage.tsdb.ship-interval=0s'],
+      ingesters: 3, distributors: 1, queriers: 1, compactors: 1, storeGateways: 2,
+      flags: [
+        '--compactor.first-level-compaction-wait-period=0s', '--compactor.compaction-interval=1s', '--blocks-storage.tsdb.ship-interval=0s',
+        '--blocks-storage.bucket-store.sync-interval=1s', '--querier.query-ingesters-within=30m', '--querier.query-store-after=0s',
+      ],
     });
   });
   after(async () => c?.stop());
@@ -90,5 +94,51 @@ describe('long-term storage: shipping and compaction', { timeout: 240_000 }, () 
         assert.match(r.stdout, new RegExp(`^Series: ${SERIES}$`, 'm'));
       }
     }
+  });
+
+  it('answers PromQL over those blocks through the store-gateways, each sample once', async () => {
+    const range = async (q: string, from: number, to: number, step: number) => {
+      const url = `${c.info.queryUrl}/api/v1/query_range?query=${encodeURIComponent(q)}&start=${from / 1000}&end=${to / 1000}&step=${step / 1000}`;
+      const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+      const doc = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+      assert.equal(doc.status, 'success', doc.error);
+      return doc.data.result;
+    };
+    // Only the store-gateways can answer now.
+    for (const n of ['ingester-1', 'ingester-2', 'ingester-3']) process.kill(c.process(n).pid, 'SIGTERM');
+    for (const n of ['ingester-1', 'ingester-2', 'ingester-3']) {
+      const pid = c.process(n).pid;
+      for (let k = 0; k < 200; k++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    // The store-gateways sync every second; wait until they serve the compacted blocks.
+    let got: Awaited<ReturnType<typeof range>> = [];
+    let last: unknown;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      try {
+        got = await range('lt_test', start, end - MIN, MIN);
+        if (got.length === SERIES && got.every((s) => s.values.length === 4 * 60)) break;
+      } catch (err) {
+        last = err;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(got.length, SERIES, `${String(last)}\n${c.logs()}`);
+    for (const s of got) {
+      const i = Number(s.metric.i);
+      assert.equal(s.values.length, 4 * 60);
+      for (const [t, v] of s.values) assert.equal(Number(v), (t * 1000) / MIN + i);
+    }
+    // A counter growing by one a minute: rate 1/60 per second per series.
+    const rate = await range('sum(rate(lt_test[10m]))', start + H, start + 3 * H, 30 * MIN);
+    assert.equal(rate.length, 1);
+    for (const [, v] of rate[0]!.values) assert.ok(Math.abs(Number(v) - SERIES / 60) < 1e-9, v);
   });
 });

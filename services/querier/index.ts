@@ -45,3 +45,5 @@ export function createQuerier(deps: QuerierDeps): QuerierAPI {
 }
 export { TimeSplitQueryable } from './time_split.ts';
 export type { TimeSplitOptions } from './time_split.ts';
+export { BlocksQueryable, StoreGatewaysUnavailableError } from './blocks_queryable.ts';
+export type { BlocksQueryableOptions, StoreGatewayReader } from './blocks_queryable.ts';

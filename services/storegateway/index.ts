@@ -16,3 +16,6 @@ export { DEFAULT_STORE_GATEWAY_TIMEOUT_MS, STORE_GATEWAY_SERVICE, StoreGatewayCl
 export type { BucketStores, ClientSeriesStream, SeriesStreamLimits, StoreGatewayCallOptions } from './grpc.ts';
 export { StoreGatewayMessageError } from './codec.ts';
 export type { LabelNamesRequestMessage, LabelValuesRequestMessage, LabelsResponseMessage, SeriesRequestMessage } from './codec.ts';
+export { STORE_GATEWAY_RING_KEY, blockToken, ownsBlock } from './ring.ts';
+export { storeGatewayConfigSchema } from './gateway_config.ts';
+export type { StoreGatewayConfig } from './gateway_config.ts';

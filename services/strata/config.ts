@@ -9,6 +9,7 @@ import { distributorConfigSchema } from '../distributor/index.ts';
 import { ingesterConfigSchema } from '../ingester/index.ts';
 import { querierConfigSchema } from '../querier/index.ts';
 import { compactorConfigSchema } from '../compactor/index.ts';
+import { bucketStoreConfigSchema, storeGatewayConfigSchema } from '../storegateway/index.ts';
 import type { DeepReadonly, LoadOptions } from '../../libs/services/index.ts';
 import { duration, durationList, loadConfig, section, stringList } from '../../libs/services/index.ts';
 
@@ -25,6 +26,7 @@ export const blocksStorageConfigSchema = section({
     wal_fsync_policy: z.enum(['never', 'always']).default('never').describe('When the WAL is fsynced: never (on segment close only) or always (each commit).'),
     ship_interval: duration('1m').describe('How often ingesters upload newly cut blocks to object storage; 0 ships only on flush.'),
   }),
+  bucket_store: bucketStoreConfigSchema,
 }).superRefine(checkBucketConfig);
 
 export const storageConfigSchema = section({
@@ -41,6 +43,7 @@ const sections = {
   ingester: ingesterConfigSchema,
   querier: querierConfigSchema,
   compactor: compactorConfigSchema,
+  store_gateway: storeGatewayConfigSchema,
   limits: limitsConfigSchema,
   runtime_config: runtimeConfigSchema,
 };

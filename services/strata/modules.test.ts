@@ -14,8 +14,8 @@ const fake = (name: string): StrataModule => ({ name, deps: ['api'], init: () =>
 
 describe('resolveTargets', () => {
   it('runs only the modules that exist for all, always with the server, last', () => {
-    assert.deepEqual(resolveTargets(['all']), ['distributor', 'ingester', 'querier', 'compactor', 'server']);
-    assert.deepEqual(resolveTargets(['all'], [...MODULES, fake('store-gateway'), fake('agent')]), ['distributor', 'ingester', 'querier', 'store-gateway', 'compactor', 'server']);
+    assert.deepEqual(resolveTargets(['all']), ['distributor', 'ingester', 'querier', 'store-gateway', 'compactor', 'server']);
+    assert.deepEqual(resolveTargets(['all'], [...MODULES, fake('ruler'), fake('agent')]), ['distributor', 'ingester', 'querier', 'store-gateway', 'compactor', 'ruler', 'server']);
   });
 
   it('refuses a target whose modules are not written yet', () => {
@@ -23,6 +23,8 @@ describe('resolveTargets', () => {
       err instanceof TargetError && err.message === 'target "ruler" is not available yet in this version');
     assert.throws(() => resolveTargets(['read']),
       /^TargetError: target "read" is not available yet in this version \(missing: query-frontend\)$/);
+    assert.throws(() => resolveTargets(['backend']),
+      /^TargetError: target "backend" is not available yet in this version \(missing: ruler\)$/);
   });
 
   it('names the valid targets for an unknown one', () => {

@@ -13,13 +13,19 @@ import type { Queryable } from '../../libs/storage/index.ts';
 import { createBucket, isObjectNotFound, tenantBucket, uploadFile, type BucketClient } from '../../libs/objstore/index.ts';
 import { hostname } from 'node:os';
 import { COMPACTOR_RING_KEY, Compactor, ownsTenant } from '../compactor/index.ts';
+import { createCache } from '../../libs/cache/index.ts';
+import { validateTenantId } from '../../libs/tenant/index.ts';
+import {
+  BucketStore, STORE_GATEWAY_RING_KEY, STORE_GATEWAY_SERVICE, StoreGatewayClient, bucketStoreConfig, ownsBlock, storeGatewayGrpcService,
+} from '../storegateway/index.ts';
 import { Overrides, RuntimeConfigLoader } from '../../libs/tenant/index.ts';
 import { Distributor, HATracker, IngesterClientPool, RingPusher, registerHAStatusPage, registerPushRoutes } from '../distributor/index.ts';
 import {
-  INGESTER_RING_KEY, INGESTER_SERVICE, Ingester, IngesterClients, LocalIngesterReader, ingesterGrpcService, ingesterInstanceId, ingesterLifecyclerConfig,
-  ingesterRingOptions,
+  INGESTER_RING_KEY, INGESTER_SERVICE, Ingester, IngesterClients, LocalIngesterReader, defaultInstanceAddr, ingesterGrpcService, ingesterInstanceId,
+  ingesterLifecyclerConfig, ingesterRingOptions,
 } from '../ingester/index.ts';
-import { Engine, IngestersMetadata, IngestersQueryable, createQuerier } from '../querier/index.ts';
+import { BlocksQueryable, Engine, IngestersMetadata, IngestersQueryable, TimeSplitQueryable, createQuerier } from '../querier/index.ts';
+import { readBucketIndex, type BucketIndex } from '../../libs/bucketindex/index.ts';
 import type { Config } from './config.ts';
 import { configSchema } from './config.ts';
 import { registerRingPage } from './ring_page.ts';
@@ -49,6 +55,8 @@ export interface StrataContext {
   ingester?: Ingester;
   /** Set by `blocks-bucket`: the object storage holding every tenant's blocks. */
   blocksBucket?: BucketClient;
+  /** Set by `store-gateway-ring`. */
+  storeGatewayRing?: { kv: KVClientService<RingDesc>; watcher: RingWatcher };
 }
 
 export type StrataModule = ModuleDefinition<StrataContext>;
@@ -188,6 +196,117 @@ export const MODULES: readonly StrataModule[] = [
           await lifecycler.stop();
           await watcher.stop();
           await kv.stop();
+        },
+      });
+    },
+  },
+  {
+    // The store-gateway ring as queriers and store-gateways see it, and its page.
+    name: 'store-gateway-ring',
+    deps: ['api'],
+    init: (ctx) => {
+      const cfg = ctx.config.store_gateway.sharding_ring;
+      const log = ctx.logger.child({ component: 'store-gateway-ring' });
+      const kv = createKV<RingDesc>(cfg.kvstore, jsonCodec(parseRingDesc), { name: 'store-gateway-ring-kv', logger: log });
+      const ringOpts = { replicationFactor: cfg.replication_factor, heartbeatTimeout: cfg.heartbeat_timeout, zoneAwareness: false };
+      const watcher = new RingWatcher(STORE_GATEWAY_RING_KEY, ringOpts, kv, log);
+      registerRingPage(provided(ctx.server, 'HTTP server').http, {
+        path: '/store-gateway/ring',
+        title: 'Store-gateway ring',
+        ring: () => watcher.ring(),
+        kv,
+        key: STORE_GATEWAY_RING_KEY,
+      });
+      ctx.storeGatewayRing = { kv, watcher };
+      return new BasicService('store-gateway-ring', {
+        starting: async () => {
+          await kv.start();
+          await watcher.start();
+        },
+        stopping: async () => {
+          await watcher.stop();
+          await kv.stop();
+        },
+      });
+    },
+  },
+  {
+    // Serves the blocks in object storage to queriers: each tenant's blocks that the ring gives
+    // this store-gateway, read by byte ranges through the index and chunks caches.
+    name: 'store-gateway',
+    deps: ['api', 'overrides', 'blocks-bucket', 'store-gateway-ring'],
+    init: (ctx) => {
+      const cfg = ctx.config.store_gateway.sharding_ring;
+      const storeCfg = ctx.config.blocks_storage.bucket_store;
+      const bucket = provided(ctx.blocksBucket, 'blocks bucket');
+      const { kv, watcher } = provided(ctx.storeGatewayRing, 'store-gateway ring');
+      const overrides = provided(ctx.overrides, 'overrides');
+      const log = ctx.logger.child({ component: 'store-gateway' });
+      const instanceId = cfg.instance_id || hostname();
+      const host = cfg.instance_addr || defaultInstanceAddr();
+      const lifecycler = new Lifecycler(
+        {
+          key: STORE_GATEWAY_RING_KEY, instanceId, addr: `${host}:${cfg.instance_port || ctx.config.server.grpc_listen_port}`, zone: '',
+          numTokens: cfg.num_tokens, heartbeatPeriod: cfg.heartbeat_period, tokensFile: '', unregisterOnShutdown: true,
+        },
+        kv,
+        log,
+      );
+      const indexCache = createCache(storeCfg.index_cache, { logger: log });
+      const chunksCache = createCache(storeCfg.chunks_cache, { logger: log });
+      const stores = new Map<string, BucketStore>();
+      const storeOf = (tenant: string): BucketStore => {
+        let st = stores.get(tenant);
+        if (!st) {
+          st = new BucketStore(bucketStoreConfig(storeCfg, ctx.config.storage.dir, tenant), {
+            tenant,
+            bucket: tenantBucket(bucket, tenant),
+            isNotFound: isObjectNotFound,
+            indexCache,
+            chunksCache,
+            owns: (blockId) => ownsBlock(watcher.ring(), instanceId, tenant, blockId),
+            limits: () => overrides.forTenant(tenant),
+            logger: log.child({ tenant }),
+          });
+          stores.set(tenant, st);
+        }
+        return st;
+      };
+      const syncAll = async (): Promise<void> => {
+        for await (const name of bucket.iter('')) {
+          if (!name.endsWith('/')) continue;
+          const tenant = name.slice(0, -1);
+          try {
+            validateTenantId(tenant);
+          } catch {
+            continue;
+          }
+          try {
+            await storeOf(tenant).sync();
+          } catch (err) {
+            log.error({ err, tenant }, 'store-gateway: tenant sync failed; retrying at the next sync');
+          }
+        }
+      };
+      provided(ctx.server, 'HTTP server').addGrpcService(STORE_GATEWAY_SERVICE, storeGatewayGrpcService((tenant) => stores.get(tenant)));
+      let timer: NodeJS.Timeout | undefined;
+      let syncing: Promise<void> | undefined;
+      const sync = (): Promise<void> => (syncing ??= syncAll().finally(() => (syncing = undefined)));
+      return new BasicService('store-gateway', {
+        starting: async () => {
+          await lifecycler.start();
+          await watcher.waitFor((r) => r.allInstances().some((i) => i.id === instanceId), 10_000, `store-gateway ${instanceId}`);
+          // Serve only once the blocks this store-gateway owns are loaded.
+          await sync();
+          timer = setInterval(() => void sync(), storeCfg.sync_interval);
+          timer.unref();
+        },
+        stopping: async () => {
+          clearInterval(timer);
+          await syncing;
+          await lifecycler.stop();
+          for (const st of stores.values()) st.close();
+          await Promise.all([indexCache.close(), chunksCache.close()]);
         },
       });
     },
@@ -367,7 +486,7 @@ export const MODULES: readonly StrataModule[] = [
     // PromQL over the ingesters of the ring; the ingester of this process is read without gRPC,
     // and directly when it is the only one.
     name: 'querier',
-    deps: ['api', 'ingester-ring'],
+    deps: ['api', 'ingester-ring', 'store-gateway-ring', 'blocks-bucket'],
     init: (ctx) => {
       const cfg = ctx.config.querier;
       const engine = new Engine({
@@ -382,11 +501,50 @@ export const MODULES: readonly StrataModule[] = [
       const pool = {
         get: (instance: Instance) => (ctx.ingester && instance.id === localId ? new LocalIngesterReader(ctx.ingester) : clients.get(instance.addr)),
       };
-      const queryableFor = (tenant: string): Queryable => {
+      const ingestersFor = (tenant: string): Queryable => {
         const ring = watcher.ring();
         const only = ring.instanceCount() === 1 ? ring.allInstances()[0] : undefined;
         if (ctx.ingester && only?.id === localId && ring.isHealthy(only, Operation.Read, Date.now())) return ctx.ingester.queryable(tenant);
         return new IngestersQueryable({ ring: () => watcher.ring(), pool, tenant });
+      };
+      // The store-gateways, for data older than query_store_after; the tenant's bucket index is
+      // re-read at most once a minute (blocks are deleted only after compactor.deletion_delay).
+      const bucket = provided(ctx.blocksBucket, 'blocks bucket');
+      const sgRing = provided(ctx.storeGatewayRing, 'store-gateway ring').watcher;
+      const sgClients = new Map<string, StoreGatewayClient>();
+      const sgPool = {
+        get: (instance: Instance): StoreGatewayClient => {
+          let c = sgClients.get(instance.addr);
+          if (!c) sgClients.set(instance.addr, (c = new StoreGatewayClient(instance.addr)));
+          return c;
+        },
+      };
+      const indexes = new Map<string, { at: number; index: Promise<BucketIndex | undefined> }>();
+      const indexOf = (tenant: string): Promise<BucketIndex | undefined> => {
+        const cached = indexes.get(tenant);
+        if (cached && Date.now() - cached.at < 60_000) return cached.index;
+        const index = readBucketIndex(tenantBucket(bucket, tenant), isObjectNotFound);
+        indexes.set(tenant, { at: Date.now(), index });
+        index.catch(() => indexes.delete(tenant));
+        return index;
+      };
+      const queryableFor = (tenant: string): Queryable => {
+        const sg = sgRing.ring();
+        // Without store-gateways the ingesters are all there is.
+        const store = sg.allInstances().some((i) => sg.isHealthy(i, Operation.Read, Date.now()))
+          ? new BlocksQueryable({
+            ring: () => sgRing.ring(), clients: sgPool, tenant, index: indexOf,
+            ignoreDeletionMarksDelay: ctx.config.blocks_storage.bucket_store.ignore_deletion_marks_delay,
+            // Store-gateways load a new block within a sync or two.
+            uploadGracePeriod: 3 * ctx.config.blocks_storage.bucket_store.sync_interval,
+          })
+          : undefined;
+        return new TimeSplitQueryable({
+          ingesters: ingestersFor(tenant),
+          ...(store ? { store } : {}),
+          queryIngestersWithin: cfg.query_ingesters_within,
+          queryStoreAfter: cfg.query_store_after,
+        });
       };
       createQuerier({
         server: provided(ctx.server, 'HTTP server'),
@@ -397,7 +555,11 @@ export const MODULES: readonly StrataModule[] = [
         logger: ctx.logger.child({ component: 'querier' }),
         multitenancy: ctx.config.auth.multitenancy_enabled,
       });
-      return undefined;
+      return new BasicService('querier', {
+        stopping: async () => {
+          for (const c of sgClients.values()) c.close();
+        },
+      });
     },
   },
   // Modules of the architecture register here as they are written.

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { ToolCommand, ToolIO } from './types.ts';
 
 const USAGE =
-  'strata tool local-cluster --dir DIR [--ingesters 3] [--distributors 2] [--queriers 1] [--compactors 0] [--replication-factor 3] [--base-port 19000] [-- extra flags]';
+  'strata tool local-cluster --dir DIR [--ingesters 3] [--distributors 2] [--queriers 1] [--compactors 0] [--store-gateways 0] [--replication-factor 3] [--base-port 19000] [-- extra flags]';
 
 /** bin/strata.mjs of this checkout. */
 const STRATA_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/strata.mjs');
@@ -26,6 +26,7 @@ export interface LocalClusterOptions {
   readonly distributors: number;
   readonly queriers: number;
   readonly compactors: number;
+  readonly storeGateways: number;
   readonly replicationFactor: number;
   /** NATS listens here; process i (1-based) serves HTTP on base+i and gRPC on base+500+i. */
   readonly basePort: number;
@@ -143,6 +144,7 @@ export class LocalCluster {
     for (let i = 1; i <= o.distributors; i++) plan.push({ name: `distributor-${i}`, target: 'distributor' });
     for (let i = 1; i <= o.queriers; i++) plan.push({ name: `querier-${i}`, target: 'querier' });
     for (let i = 1; i <= o.compactors; i++) plan.push({ name: `compactor-${i}`, target: 'compactor' });
+    for (let i = 1; i <= o.storeGateways; i++) plan.push({ name: `store-gateway-${i}`, target: 'store-gateway' });
 
     const processes: ClusterProcess[] = plan.map((p, k) => {
       const http = `127.0.0.1:${o.basePort + 1 + k}`;
@@ -164,6 +166,11 @@ export class LocalCluster {
         '--compactor.sharding-ring.kvstore.store=nats',
         `--compactor.sharding-ring.kvstore.nats.url=${natsUrl}`,
         `--compactor.sharding-ring.instance-id=${p.name}`,
+        '--store-gateway.sharding-ring.kvstore.store=nats',
+        `--store-gateway.sharding-ring.kvstore.nats.url=${natsUrl}`,
+        `--store-gateway.sharding-ring.instance-id=${p.name}`,
+        '--store-gateway.sharding-ring.instance-addr=127.0.0.1',
+        `--store-gateway.sharding-ring.replication-factor=${Math.max(1, Math.min(o.replicationFactor, o.storeGateways))}`,
         // Used only when the HA tracker is enabled (e.g. `-- --distributor.ha-tracker.enable-ha-tracker`).
         '--distributor.ha-tracker.kvstore.store=nats',
         `--distributor.ha-tracker.kvstore.nats.url=${natsUrl}`,
@@ -173,7 +180,7 @@ export class LocalCluster {
       return { name: p.name, target: p.target, pid: 0, http, grpc, args, log: join(o.dir, `${p.name}.log`) };
     });
     // Ingesters first, so that distributors and queriers find them in the ring.
-    for (const group of ['ingester', 'distributor', 'querier', 'compactor']) {
+    for (const group of ['ingester', 'store-gateway', 'distributor', 'querier', 'compactor']) {
       const batch = processes.filter((p) => p.target === group);
       for (const p of batch) {
         const child = this.spawnLogged(p.name, process.execPath, p.args, p.log);
@@ -252,6 +259,7 @@ function parseOptions(args: readonly string[]): LocalClusterOptions | string {
         distributors: { type: 'string', default: '2' },
         queriers: { type: 'string', default: '1' },
         compactors: { type: 'string', default: '0' },
+        'store-gateways': { type: 'string', default: '0' },
         'replication-factor': { type: 'string', default: '3' },
         'base-port': { type: 'string', default: '19000' },
       },
@@ -270,15 +278,17 @@ function parseOptions(args: readonly string[]): LocalClusterOptions | string {
   const distributors = int('distributors', v.distributors, 1, 100);
   const queriers = int('queriers', v.queriers, 0, 100);
   const compactors = int('compactors', v.compactors, 0, 100);
+  const storeGateways = int('store-gateways', v['store-gateways'], 0, 100);
   const rf = int('replication-factor', v['replication-factor'], 1, 100);
   const base = int('base-port', v['base-port'], 1024, 65535 - 1000);
-  for (const x of [ingesters, distributors, queriers, compactors, rf, base]) if (typeof x === 'string') return x;
+  for (const x of [ingesters, distributors, queriers, compactors, storeGateways, rf, base]) if (typeof x === 'string') return x;
   return {
     dir: resolve(v.dir),
     ingesters: ingesters as number,
     distributors: distributors as number,
     queriers: queriers as number,
     compactors: compactors as number,
+    storeGateways: storeGateways as number,
     replicationFactor: rf as number,
     basePort: base as number,
     extraFlags,

@@ -58,7 +58,9 @@ export function exitOf(child: ChildProcess, timeoutMs: number): Promise<void> {
 }
 
 export async function startCluster(
-  opts: { ingesters?: number; distributors?: number; queriers?: number; compactors?: number; storeGateways?: number; rf?: number; flags?: string[] } = {},
+  opts: {
+    ingesters?: number; distributors?: number; queriers?: number; compactors?: number; storeGateways?: number; s3?: boolean; rf?: number; flags?: string[];
+  } = {},
 ): Promise<RunningCluster> {
   const ingesters = opts.ingesters ?? 3;
   const distributors = opts.distributors ?? 1;
@@ -70,6 +72,7 @@ export async function startCluster(
   const args = [
     STRATA_BIN, 'tool', 'local-cluster', '--dir', dir, '--ingesters', String(ingesters), '--distributors', String(distributors),
     '--queriers', String(queriers), '--compactors', String(compactors), '--store-gateways', String(storeGateways), '--replication-factor', String(opts.rf ?? 3), '--base-port', String(base),
+    ...(opts.s3 ? ['--s3'] : []),
     ...(opts.flags && opts.flags.length > 0 ? ['--', ...opts.flags] : []),
   ];
   let out = '';

@@ -1,18 +1,25 @@
-// Long-term storage with separate processes: 3 ingesters (RF=3) ship their blocks to one bucket
-// (the filesystem backend shared by the local cluster), a compactor merges the three copies of
-// each 2h range into one block holding every sample once, readable by promtool, and writes the
-// tenant's bucket index; 2 store-gateways serve the blocks, and the querier answers from them
-// alone (the data is older than querier.query_ingesters_within).
+// Long-term storage with separate processes, a real S3-compatible server (s3rver), a real Redis
+// (the store-gateways' index and chunks caches) and a real NATS (the rings): 3 ingesters (RF=3)
+// ship their blocks to the bucket, a compactor merges the three copies of each 2h range into one
+// block holding every sample once (promtool tsdb dump shows each sample once) and writes the
+// tenant's bucket index; 2 store-gateways (RF=2) serve the blocks, and the querier answers from
+// them alone (the data is older than querier.query_ingesters_within), also with one
+// store-gateway killed and with Redis killed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeBucketIndex } from '../libs/bucketindex/index.ts';
+import { S3Bucket, s3BucketConfigSchema, tenantBucket, type Bucket } from '../libs/objstore/index.ts';
+import { validateConfig } from '../libs/services/index.ts';
 import { encodeWriteRequest, snappyEncode } from '../libs/remotewrite/index.ts';
 import { collectSamples } from '../libs/storage/index.ts';
 import { Block } from '../libs/tsdb/index.ts';
 import { startCluster, type RunningCluster } from './cluster.ts';
+import { startRedisServer, type RedisServer } from './redis.ts';
+import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY } from './s3.ts';
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -21,19 +28,41 @@ const HAS_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
 
 describe('long-term storage: shipping and compaction', { timeout: 240_000 }, () => {
   let c: RunningCluster;
+  let redis: RedisServer;
+  let s3: S3Bucket;
+  let bucket: Bucket;
+  const scratch = mkdtempSync(join(tmpdir(), 'strata-lt-'));
   // Four hours of one sample a minute, ending an hour ago: two whole 2h ranges at least.
   const end = Math.floor((Date.now() - H) / (2 * H)) * 2 * H;
   const start = end - 4 * H;
   before(async () => {
+    redis = await startRedisServer();
+    const cache = (name: string) => [`--blocks-storage.bucket-store.${name}.backend=redis`, `--blocks-storage.bucket-store.${name}.redis.endpoint=${redis.endpoint}`];
     c = await startCluster({
-      ingesters: 3, distributors: 1, queriers: 1, compactors: 1, storeGateways: 2,
+      ingesters: 3, distributors: 1, queriers: 1, compactors: 1, storeGateways: 2, s3: true,
       flags: [
+        ...cache('index-cache'), ...cache('chunks-cache'),
         '--compactor.first-level-compaction-wait-period=0s', '--compactor.compaction-interval=1s', '--blocks-storage.tsdb.ship-interval=0s',
         '--blocks-storage.bucket-store.sync-interval=1s', '--querier.query-ingesters-within=30m', '--querier.query-store-after=0s',
       ],
     });
   });
-  after(async () => c?.stop());
+  after(async () => {
+    await s3?.close();
+    await c?.stop();
+    await redis?.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** Downloads a block of the tenant from S3 into the scratch directory. */
+  async function download(ulid: string): Promise<string> {
+    for await (const name of bucket.iter(`${ulid}/`, { recursive: true })) {
+      const path = join(scratch, name);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, await bucket.get(name));
+    }
+    return join(scratch, ulid);
+  }
 
   it('ships every ingester\'s blocks and compacts the RF copies into one block per 2h range', async () => {
     for (let t = start; t < end; t += 30 * MIN) {
@@ -52,12 +81,16 @@ describe('long-term storage: shipping and compaction', { timeout: 240_000 }, () 
     }
 
     // The compactor runs every second: wait until the index lists one live block per 2h range.
-    const bucket = join(c.dir, 'bucket', 'anonymous');
+    s3 = new S3Bucket(validateConfig(s3BucketConfigSchema, {
+      endpoint: c.info.s3!.endpoint, bucket_name: c.info.s3!.bucket, insecure: true, bucket_lookup_type: 'path', region: 'us-east-1',
+      access_key_id: S3RVER_ACCESS_KEY_ID, secret_access_key: S3RVER_SECRET_ACCESS_KEY,
+    }));
+    bucket = tenantBucket(s3, 'anonymous');
     let live: { block_id: string; min_time: number; max_time: number }[] = [];
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
       try {
-        const idx = decodeBucketIndex(readFileSync(join(bucket, 'bucket-index.json.gz')));
+        const idx = decodeBucketIndex(await bucket.get('bucket-index.json.gz'));
         const marked = new Set(idx.block_deletion_marks.map((m) => m.block_id));
         live = idx.blocks.filter((b) => !marked.has(b.block_id));
         if (live.length === 2 && idx.block_deletion_marks.length >= 6) break;
@@ -71,7 +104,8 @@ describe('long-term storage: shipping and compaction', { timeout: 240_000 }, () 
 
     // Each live block holds every sample of its range once, and names no ingester.
     for (const b of live) {
-      const block = await Block.open(join(bucket, b.block_id));
+      const dir = await download(b.block_id);
+      const block = await Block.open(dir);
       try {
         assert.equal(block.meta.compaction.level, 2);
         assert.equal(block.meta.compaction.sources.length, 3, 'made from the three ingesters\' copies');
@@ -89,9 +123,14 @@ describe('long-term storage: shipping and compaction', { timeout: 240_000 }, () 
         block.close();
       }
       if (HAS_PROMTOOL) {
-        const r = spawnSync('promtool', ['tsdb', 'analyze', bucket, b.block_id], { encoding: 'utf8' });
+        // promtool dumps every sample of the block: each (series, timestamp) exactly once.
+        mkdirSync(join(scratch, 'wal'), { recursive: true }); // promtool opens the directory as a TSDB
+        const r = spawnSync('promtool', ['tsdb', 'dump', `--min-time=${b.min_time}`, `--max-time=${b.max_time - 1}`, scratch], { encoding: 'utf8', maxBuffer: 64 << 20 });
         assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stdout, new RegExp(`^Series: ${SERIES}$`, 'm'));
+        const lines = r.stdout.split('\n').filter((l) => l.startsWith('{') && l.includes('lt_test'));
+        const keys = lines.map((l) => { const p = l.split(' '); return `${p.slice(0, -2).join(' ')}@${p.at(-1)}`; });
+        assert.equal(new Set(keys).size, keys.length, 'no sample twice');
+        assert.ok(keys.length >= SERIES * 2 * 60, `${keys.length} samples dumped`);
       }
     }
   });
@@ -137,8 +176,17 @@ describe('long-term storage: shipping and compaction', { timeout: 240_000 }, () 
       for (const [t, v] of s.values) assert.equal(Number(v), (t * 1000) / MIN + i);
     }
     // A counter growing by one a minute: rate 1/60 per second per series.
-    const rate = await range('sum(rate(lt_test[10m]))', start + H, start + 3 * H, 30 * MIN);
-    assert.equal(rate.length, 1);
-    for (const [, v] of rate[0]!.values) assert.ok(Math.abs(Number(v) - SERIES / 60) < 1e-9, v);
+    const checkRate = async (what: string) => {
+      const rate = await range('sum(rate(lt_test[10m]))', start + H, start + 3 * H, 30 * MIN);
+      assert.equal(rate.length, 1, what);
+      for (const [, v] of rate[0]!.values) assert.ok(Math.abs(Number(v) - SERIES / 60) < 1e-9, `${what}: ${v}`);
+    };
+    await checkRate('all store-gateways up');
+    // Each block is on both store-gateways: the other replica answers for a killed one.
+    process.kill(c.process('store-gateway-1').pid, 'SIGKILL');
+    await checkRate('store-gateway-1 killed');
+    // A cache outage slows queries; it does not fail them.
+    await redis.stop();
+    await checkRate('Redis stopped');
   });
 });

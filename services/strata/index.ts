@@ -4,3 +4,5 @@ export { configSchema, loadStrataConfig } from './config.ts';
 export type { Config } from './config.ts';
 export { TARGETS, TargetError, resolveTargets } from './modules.ts';
 export type { ClusterFile, ClusterProcess } from './tool/local_cluster.ts';
+export { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, startS3Server } from './tool/s3server.ts';
+export type { S3Server } from './tool/s3server.ts';

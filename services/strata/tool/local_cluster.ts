@@ -7,10 +7,14 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { S3Server } from './s3server.ts';
 import type { ToolCommand, ToolIO } from './types.ts';
 
+/** The bucket of `--s3`. */
+const S3_BUCKET = 'strata';
+
 const USAGE =
-  'strata tool local-cluster --dir DIR [--ingesters 3] [--distributors 2] [--queriers 1] [--compactors 0] [--store-gateways 0] [--replication-factor 3] [--base-port 19000] [-- extra flags]';
+  'strata tool local-cluster --dir DIR [--ingesters 3] [--distributors 2] [--queriers 1] [--compactors 0] [--store-gateways 0] [--s3] [--replication-factor 3] [--base-port 19000] [-- extra flags]';
 
 /** bin/strata.mjs of this checkout. */
 const STRATA_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/strata.mjs');
@@ -27,6 +31,8 @@ export interface LocalClusterOptions {
   readonly queriers: number;
   readonly compactors: number;
   readonly storeGateways: number;
+  /** Start an S3-compatible server (s3rver) on base+999 and keep the blocks there. */
+  readonly s3: boolean;
   readonly replicationFactor: number;
   /** NATS listens here; process i (1-based) serves HTTP on base+i and gRPC on base+500+i. */
   readonly basePort: number;
@@ -51,6 +57,8 @@ export interface ClusterFile {
   queryUrl: string;
   processes: ClusterProcess[];
   nats: { url: string; pid: number; cmd: string; args: string[]; log: string };
+  /** With --s3: the S3 endpoint (http, path-style), bucket and credentials. */
+  s3?: { endpoint: string; bucket: string; pid: number; dataDir: string };
 }
 
 /** nats-server from PATH, else Debian's /usr/sbin/nats-server (not on every PATH). */
@@ -115,6 +123,7 @@ async function waitRing(http: string, n: number): Promise<void> {
 export class LocalCluster {
   private readonly children: { name: string; child: ChildProcess }[] = [];
   private nats: ChildProcess | undefined;
+  private s3: S3Server | undefined;
   private stopping = false;
   readonly file: string;
 
@@ -138,6 +147,17 @@ export class LocalCluster {
     const natsArgs = ['-js', '-a', '127.0.0.1', '-p', String(o.basePort), '-sd', natsDir];
     this.nats = this.spawnLogged('nats-server', natsCmd, natsArgs, natsLog);
     await this.waitNats(natsLog);
+    let bucketFlags = [`--blocks-storage.filesystem.dir=${join(o.dir, 'bucket')}`];
+    if (o.s3) {
+      const { startS3Server, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY } = await import('./s3server.ts');
+      this.s3 = await startS3Server({ port: o.basePort + 999, dataDir: join(o.dir, 's3') });
+      await this.s3.createBucket(S3_BUCKET);
+      bucketFlags = [
+        '--blocks-storage.backend=s3', `--blocks-storage.s3.endpoint=${this.s3.endpoint}`, `--blocks-storage.s3.bucket-name=${S3_BUCKET}`,
+        '--blocks-storage.s3.insecure', '--blocks-storage.s3.bucket-lookup-type=path', `--blocks-storage.s3.access-key-id=${S3RVER_ACCESS_KEY_ID}`,
+        `--blocks-storage.s3.secret-access-key=${S3RVER_SECRET_ACCESS_KEY}`, '--blocks-storage.s3.region=us-east-1',
+      ];
+    }
 
     const plan: { name: string; target: string }[] = [];
     for (let i = 1; i <= o.ingesters; i++) plan.push({ name: `ingester-${i}`, target: 'ingester' });
@@ -162,7 +182,7 @@ export class LocalCluster {
         `--ingester.ring.replication-factor=${o.replicationFactor}`,
         `--ingester.ring.instance-id=${p.name}`,
         // One bucket for the whole cluster (each process has its own storage.dir).
-        `--blocks-storage.filesystem.dir=${join(o.dir, 'bucket')}`,
+        ...bucketFlags,
         '--compactor.sharding-ring.kvstore.store=nats',
         `--compactor.sharding-ring.kvstore.nats.url=${natsUrl}`,
         `--compactor.sharding-ring.instance-id=${p.name}`,
@@ -198,6 +218,7 @@ export class LocalCluster {
       queryUrl: querier ? `http://${querier.http}/prometheus` : '',
       processes,
       nats: { url: natsUrl, pid: this.nats.pid ?? 0, cmd: natsCmd, args: natsArgs, log: natsLog },
+      ...(this.s3 ? { s3: { endpoint: this.s3.endpoint, bucket: S3_BUCKET, pid: this.s3.pid, dataDir: this.s3.dataDir } } : {}),
     };
     // Written whole or not at all: a script polling for the file never reads half of it.
     writeFileSync(`${this.file}.tmp`, `${JSON.stringify(doc, null, 2)}\n`);
@@ -242,6 +263,8 @@ export class LocalCluster {
     // Ingesters last: the others may still be reading from or writing to them.
     await Promise.all(order.filter((c) => c.name.startsWith('ingester-')).map((c) => stopProcess(c.child)));
     if (this.nats) await stopProcess(this.nats);
+    // The S3 data stays in DIR/s3, like the other processes' state.
+    if (this.s3) await this.s3.stop();
   }
 }
 
@@ -260,6 +283,7 @@ function parseOptions(args: readonly string[]): LocalClusterOptions | string {
         queriers: { type: 'string', default: '1' },
         compactors: { type: 'string', default: '0' },
         'store-gateways': { type: 'string', default: '0' },
+        s3: { type: 'boolean', default: false },
         'replication-factor': { type: 'string', default: '3' },
         'base-port': { type: 'string', default: '19000' },
       },
@@ -289,6 +313,7 @@ function parseOptions(args: readonly string[]): LocalClusterOptions | string {
     queriers: queriers as number,
     compactors: compactors as number,
     storeGateways: storeGateways as number,
+    s3: v.s3 === true,
     replicationFactor: rf as number,
     basePort: base as number,
     extraFlags,

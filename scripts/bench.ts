@@ -13,6 +13,7 @@ import { runHeadBench, runBlockBytesBench, runBlockSelectBench } from '../libs/t
 import { runPromqlBench } from '../libs/promql/bench/promql.bench.ts';
 import { runIngestBench } from '../services/distributor/ingest.bench.ts';
 import { runDecodeBench as runRemoteWriteBench } from '../libs/remotewrite/decode.bench.ts';
+import { runStoreBench } from '../services/storegateway/store.bench.ts';
 
 interface Row {
   name: string;
@@ -35,6 +36,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['promql (vs prometheus)', () => runPromqlBench(quick ? { series: 2_000 } : {})],
   ['promql parser', () => runPromqlParserBench()],
   ['remote-write ingest (vs prometheus)', () => runIngestBench(quick ? { series: 20_000, rounds: 3 } : {})],
+  ['store-gateway 7d range query', () => runStoreBench(quick ? { series: 100 } : {})],
 ];
 for (const [section, run] of sections) {
   process.stderr.write(`running ${section}...\n`);

@@ -593,7 +593,7 @@ export class Evaluator implements AggregationEnv {
     const original = this.currentSamples;
     if (SERIES_MAJOR_OPS.has(e.op)) {
       // These take their input series by series: it need not be held in memory at once.
-      const agg = new SeriesAggregation(this, e.op, grouping, e.without);
+      const agg = new SeriesAggregation(this, e.op, grouping, e.without, posRangeOf(e.expr));
       await this.evalEachSeries(e.expr, (s) => agg.add(s));
       const result = agg.result();
       this.currentSamples = original + totalSamples(result);

@@ -5,6 +5,7 @@
 import { bucketBound, goQuote } from '../../model/index.ts';
 import type { PositionRange } from '../parser/ast.ts';
 import type { Annotations } from './annotations.ts';
+import { formatFloatG } from './format.ts';
 import { KahanSum } from './kahan.ts';
 import type { FloatHistogram } from './value.ts';
 
@@ -631,4 +632,24 @@ export function divideHistogram(h: FloatHistogram, divisor: number): FloatHistog
 export function histogramHasOverflow(h: FloatHistogram): boolean {
   const inf = (v: number): boolean => v === Infinity || v === -Infinity;
   return inf(h.zeroCount) || inf(h.count) || inf(h.sum) || h.positiveBuckets.some(inf) || h.negativeBuckets.some(inf) || (h.customValues ?? []).some(inf);
+}
+
+/**
+ * FloatHistogram.String(): `{count:20, sum:10, [-2,-1):2, [-0.001,0.001]:2, (1,2]:2}`, the
+ * non-empty buckets in ascending order (count_values' label value for a histogram).
+ */
+export function histogramString(h: FloatHistogram): string {
+  const parts = [`{count:${formatFloatG(h.count)}, sum:${formatFloatG(h.sum)}`];
+  const neg = indexedBuckets(h.negativeSpans, h.negativeBuckets);
+  for (let i = neg.length - 1; i >= 0; i--) {
+    const b = neg[i]!;
+    if (b.count === 0) continue;
+    parts.push(`[${formatFloatG(-getBound(b.index, h.schema, undefined))},${formatFloatG(-getBound(b.index - 1, h.schema, undefined))}):${formatFloatG(b.count)}`);
+  }
+  if (h.zeroCount !== 0) parts.push(`[${formatFloatG(-h.zeroThreshold)},${formatFloatG(h.zeroThreshold)}]:${formatFloatG(h.zeroCount)}`);
+  for (const b of indexedBuckets(h.positiveSpans, h.positiveBuckets)) {
+    if (b.count === 0) continue;
+    parts.push(`(${formatFloatG(getBound(b.index - 1, h.schema, h.customValues))},${formatFloatG(getBound(b.index, h.schema, h.customValues))}]:${formatFloatG(b.count)}`);
+  }
+  return parts.join(', ') + '}';
 }

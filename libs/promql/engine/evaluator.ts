@@ -11,7 +11,7 @@ import type {
 import { FParams, SERIES_MAJOR_OPS, SeriesAggregation, countValues, rangeEvalAgg, type AggregationEnv } from './aggregate.ts';
 import type { Annotations } from './annotations.ts';
 import { exprType, posRangeOf, unwrapParens } from './ast_util.ts';
-import { MatchState, scalarBinop, vectorScalarBinop } from './binop.ts';
+import { MatchState, scalarBinop, vectorScalarBinop, type BinopContext } from './binop.ts';
 import {
   ENV_EXPRESSION_EVALUATION, ENV_QUERY_EXECUTION, PromQLError, QueryCanceledError, QueryTimeoutError, TooManySamplesError,
 } from './errors.ts';
@@ -620,6 +620,7 @@ export class Evaluator implements AggregationEnv {
     const lt = exprType(e.lhs);
     const rt = exprType(e.rhs);
     const op = e.op;
+    const ctx: BinopContext = { annos: this.q.annos, pos: posRangeOf(e) };
     if (lt === 'scalar' && rt === 'scalar') {
       return this.rangeEval(undefined, (v, _s, enh) => {
         enh.out.push({ metric: Labels.EMPTY, t: enh.ts, f: scalarBinop(op, v[0]![0]!.f, v[1]![0]!.f) });
@@ -637,14 +638,14 @@ export class Evaluator implements AggregationEnv {
         case 'unless':
           return this.rangeEval(m, (v, sh, enh, st) => st.unless(v[0]!, v[1]!, sh[0]!, sh[1]!, enh.out), [e.lhs, e.rhs]);
         default:
-          return this.rangeEval(m, (v, sh, enh, st) => st.binop(op, v[0]!, v[1]!, m, e.returnBool, sh[0]!, sh[1]!, enh.out), [e.lhs, e.rhs]);
+          return this.rangeEval(m, (v, sh, enh, st) => st.binop(op, v[0]!, v[1]!, m, e.returnBool, sh[0]!, sh[1]!, enh.out, ctx), [e.lhs, e.rhs]);
       }
     }
     if (lt === 'vector' && rt === 'scalar') {
-      return this.rangeEval(undefined, (v, _s, enh) => vectorScalarBinop(op, v[0]!, v[1]![0]!.f, false, e.returnBool, enh.out), [e.lhs, e.rhs]);
+      return this.rangeEval(undefined, (v, _s, enh) => vectorScalarBinop(op, v[0]!, v[1]![0]!.f, false, e.returnBool, enh.out, ctx), [e.lhs, e.rhs]);
     }
     if (lt === 'scalar' && rt === 'vector') {
-      return this.rangeEval(undefined, (v, _s, enh) => vectorScalarBinop(op, v[1]!, v[0]![0]!.f, true, e.returnBool, enh.out), [e.lhs, e.rhs]);
+      return this.rangeEval(undefined, (v, _s, enh) => vectorScalarBinop(op, v[1]!, v[0]![0]!.f, true, e.returnBool, enh.out, ctx), [e.lhs, e.rhs]);
     }
     throw new PromQLError('internal', `binary expression between ${lt} and ${rt}`);
   }

@@ -368,7 +368,7 @@ eval instant at 0 other
   });
 
   it('treats load_with_nhcb classic series as floats and their NHCB as native histograms', async () => {
-    const r = await run(`
+    const text = `
 load_with_nhcb 1m
   h_bucket{le="1"} 1
   h_bucket{le="+Inf"} 2
@@ -380,14 +380,19 @@ eval instant at 0 h_count
   h_count 2
 
 eval instant at 0 h
+  h {{schema:-53 sum:3 count:2 custom_values:[1] buckets:[1 1]}}
 
 eval instant at 0 single
-`);
+  single {{schema:-53 count:1 buckets:[1]}}
+`;
+    const r = await run(text);
     assert.deepEqual(r.cases.map((c) => [c.status, c.reason]), [
       ['passed', undefined],
       ['skipped', SkipReason.NativeHistograms],
       ['skipped', SkipReason.NativeHistograms],
     ]);
+    const ran = await run(text, { nativeHistograms: true });
+    assert.deepEqual(ran.cases.map((c) => c.status), ['passed', 'passed', 'passed'], ran.cases.map((c) => c.message ?? '').join('\n'));
   });
 
   it('skips experimental files and features unless enabled', async () => {

@@ -7,7 +7,8 @@ import type { BinaryOp, PositionRange, VectorMatching } from '../parser/ast.ts';
 import type { Annotations } from './annotations.ts';
 import { PromQLError } from './errors.ts';
 import {
-  IncompatibleSchemaError, combineHistograms, compactHistogram, divideHistogram, histogramsEqual, scaleHistogram, type CombineNotes,
+  IncompatibleSchemaError, combineHistograms, compactHistogram, divideHistogram, histogramsEqual, scaleHistogram, trimHistogram,
+  type CombineNotes,
 } from './functions_native.ts';
 import { goPow } from './gomath.ts';
 import { nativeHistogramsUnsupported } from './iterators.ts';
@@ -110,8 +111,12 @@ interface ElemResult {
  * `returnBool`.
  */
 function histogramBinop(op: BinaryOp, lf: number, lh: FloatHistogram | undefined, rf: number, rh: FloatHistogram | undefined, returnBool: boolean, ctx: BinopContext): ElemResult | undefined {
-  // Bucket trimming is not implemented yet.
-  if (op === '</' || op === '>/') throw nativeHistogramsUnsupported();
+  if (op === '</' || op === '>/') {
+    // Trimming by a float; custom buckets and other operands are not implemented yet.
+    const h = lh && !rh ? trimHistogram(lh, rf, op === '</') : undefined;
+    if (h === undefined) throw nativeHistogramsUnsupported();
+    return { f: 0, h };
+  }
   if (lh && rh) {
     switch (op) {
       case '+':
@@ -160,7 +165,7 @@ export function vectorScalarBinop(op: BinaryOp, lhs: Vector, scalar: number, swa
       if (r === undefined) continue;
       s.f = r.f;
       s.h = r.h;
-      s.dropName = true;
+      if (changesMetricSchema(op)) s.dropName = true;
       out.push(s);
       continue;
     }

@@ -653,3 +653,62 @@ export function histogramString(h: FloatHistogram): string {
   }
   return parts.join(', ') + '}';
 }
+
+/**
+ * The trim operators on an exponential histogram: `h </ x` (keepBelow) keeps the observations
+ * below x, `h >/ x` those above. A bucket the cutoff falls into keeps the interpolated share of
+ * its count (log-linear in exponential buckets, linear in the zero bucket, which spans only one
+ * side of zero when only that side has buckets). When anything is cut, the sum is estimated
+ * from the kept buckets (each at its geometric, or in the zero bucket arithmetic, midpoint); an
+ * uncut histogram is returned as it is. Undefined for custom buckets (not implemented).
+ */
+export function trimHistogram(h: FloatHistogram, x: number, keepBelow: boolean): FloatHistogram | undefined {
+  if (usesCustomBuckets(h) || x !== x) return undefined;
+  const out = copyHistogram(h);
+  let cut = false;
+  let count = 0;
+  let sum = 0;
+  // The kept share of [lower, upper] (count c), adding it to count and sum; `zero` for the zero bucket.
+  const keep = (lower: number, upper: number, c: number, zero: boolean): number => {
+    if (c === 0) return 0;
+    let lo = lower;
+    let hi = upper;
+    let share = 1;
+    if (keepBelow ? upper <= x : lower >= x) share = 1;
+    else if (keepBelow ? lower >= x : upper <= x) share = 0;
+    else {
+      const below = fractionBelow({ lower, upper, count: c, index: 0 }, x, zero);
+      share = keepBelow ? below : 1 - below;
+      if (keepBelow) hi = x;
+      else lo = x;
+    }
+    if (share !== 1) cut = true;
+    const kept = c * share;
+    if (kept === 0) return 0;
+    const mid = zero ? (lo + hi) / 2 : lo > 0 ? Math.sqrt(lo * hi) : -Math.sqrt(lo * hi);
+    count += kept;
+    sum += kept * mid;
+    return kept;
+  };
+  const nb = out.negativeBuckets;
+  let k = 0;
+  for (const b of indexedBuckets(h.negativeSpans, h.negativeBuckets)) {
+    nb[k] = keep(-getBound(b.index, h.schema, undefined), -getBound(b.index - 1, h.schema, undefined), b.count, false);
+    k++;
+  }
+  let zLower = -h.zeroThreshold;
+  let zUpper = h.zeroThreshold;
+  if (h.negativeBuckets.length === 0 && h.positiveBuckets.length > 0) zLower = 0;
+  else if (h.positiveBuckets.length === 0 && h.negativeBuckets.length > 0) zUpper = 0;
+  out.zeroCount = keep(zLower, zUpper, h.zeroCount, true);
+  const pb = out.positiveBuckets;
+  k = 0;
+  for (const b of indexedBuckets(h.positiveSpans, h.positiveBuckets)) {
+    pb[k] = keep(getBound(b.index - 1, h.schema, undefined), getBound(b.index, h.schema, undefined), b.count, false);
+    k++;
+  }
+  if (!cut) return copyHistogram(h);
+  out.count = count;
+  out.sum = sum;
+  return compactHistogram(out);
+}

@@ -340,7 +340,17 @@ describe('trimHistogram and histogramString', () => {
     const below = trimHistogram(h, Math.SQRT2, true)!;
     assert.ok(Math.abs(below.count - 8) < 1e-9);
     assert.deepEqual(below.positiveBuckets.map((v) => Math.round(v * 1e6) / 1e6), [2, 2]);
-    assert.equal(trimHistogram({ ...h, schema: -53, customValues: [1] }, 1, true), undefined);
+    assert.equal(trimHistogram(h, NaN, true), undefined);
+  });
+
+  it('trims custom buckets linearly, the +Inf bucket standing at its lower bound', () => {
+    const cbh: FloatHistogram = {
+      counterResetHint: 'unknown', schema: -53, zeroThreshold: 0, zeroCount: 0, count: 15, sum: 172.5, customValues: [5, 10, 15, 20],
+      positiveSpans: [{ offset: 0, length: 5 }], positiveBuckets: [1, 6, 4, 3, 1], negativeSpans: [], negativeBuckets: [],
+    };
+    const above = trimHistogram(cbh, 13, false)!;
+    assert.ok(Math.abs(above.count - 5.6) < 1e-9 && Math.abs(above.sum - 94.9) < 1e-9);
+    assert.equal(trimHistogram(cbh, 0, false)!.sum, 172.5);
   });
 
   it('prints a histogram as Go does', () => {

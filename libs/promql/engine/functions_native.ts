@@ -660,10 +660,12 @@ export function histogramString(h: FloatHistogram): string {
  * its count (log-linear in exponential buckets, linear in the zero bucket, which spans only one
  * side of zero when only that side has buckets). When anything is cut, the sum is estimated
  * from the kept buckets (each at its geometric, or in the zero bucket arithmetic, midpoint); an
- * uncut histogram is returned as it is. Undefined for custom buckets (not implemented).
+ * uncut histogram is returned as it is (custom buckets: see trimCustomBucket). Undefined for a NaN
+ * cutoff (not implemented).
  */
 export function trimHistogram(h: FloatHistogram, x: number, keepBelow: boolean): FloatHistogram | undefined {
-  if (usesCustomBuckets(h) || x !== x) return undefined;
+  if (x !== x) return undefined;
+  if (usesCustomBuckets(h)) return trimCustomBuckets(h, x, keepBelow);
   const out = copyHistogram(h);
   let cut = false;
   let count = 0;
@@ -708,6 +710,55 @@ export function trimHistogram(h: FloatHistogram, x: number, keepBelow: boolean):
     k++;
   }
   if (!cut) return copyHistogram(h);
+  out.count = count;
+  out.sum = sum;
+  return compactHistogram(out);
+}
+
+/**
+ * What a trim keeps of custom bucket (lower, upper] at cutoff x, as Prometheus' test scripts
+ * specify it: the share of the count and the value standing for the kept observations. Finite
+ * buckets interpolate linearly and stand at their midpoint. The first bucket (-Inf, upper]
+ * counts as [0, upper] when 0 < upper < +Inf (for a cutoff below zero it is dropped either way), and
+ * otherwise holds its observations at -Inf; the last bucket (lower, +Inf] holds them at +Inf. A
+ * kept part of those stands at its finite end (or at the cutoff, when cut).
+ */
+function trimCustomBucket(lower: number, upper: number, x: number, keepBelow: boolean): { share: number; mid: number } {
+  const drop = { share: 0, mid: 0 };
+  if (lower === -Infinity && upper > 0 && upper !== Infinity) {
+    if (x < 0 && x !== -Infinity) return drop;
+    if (x >= 0) lower = 0;
+  }
+  const full = { share: 1, mid: lower === -Infinity ? upper : upper === Infinity ? lower : (lower + upper) / 2 };
+  if (keepBelow ? upper <= x : lower >= x) return full;
+  if (keepBelow ? lower >= x : upper <= x) return drop;
+  // The cutoff is inside the bucket.
+  if (lower === -Infinity && upper === Infinity) return drop;
+  if (lower === -Infinity) return keepBelow ? { share: 1, mid: x } : drop;
+  if (upper === Infinity) return keepBelow ? drop : { share: 1, mid: x };
+  const below = (x - lower) / (upper - lower);
+  return keepBelow ? { share: below, mid: (lower + x) / 2 } : { share: 1 - below, mid: (x + upper) / 2 };
+}
+
+function trimCustomBuckets(h: FloatHistogram, x: number, keepBelow: boolean): FloatHistogram {
+  const bounds = h.customValues ?? [];
+  const out = copyHistogram(h);
+  let cut = false;
+  let count = 0;
+  let sum = 0;
+  let k = 0;
+  for (const b of indexedBuckets(h.positiveSpans, h.positiveBuckets)) {
+    const lower = b.index === 0 ? -Infinity : bounds[b.index - 1]!;
+    const upper = b.index < bounds.length ? bounds[b.index]! : Infinity;
+    const { share, mid } = b.count === 0 ? { share: 1, mid: 0 } : trimCustomBucket(lower, upper, x, keepBelow);
+    if (share !== 1) cut = true;
+    const kept = b.count * share;
+    out.positiveBuckets[k++] = kept;
+    if (kept === 0) continue;
+    count += kept;
+    sum += kept * mid;
+  }
+  if (!cut) return out;
   out.count = count;
   out.sum = sum;
   return compactHistogram(out);

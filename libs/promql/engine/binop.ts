@@ -111,9 +111,9 @@ interface ElemResult {
  * `returnBool`.
  */
 function histogramBinop(op: BinaryOp, lf: number, lh: FloatHistogram | undefined, rf: number, rh: FloatHistogram | undefined, returnBool: boolean, ctx: BinopContext): ElemResult | undefined {
-  if (op === '</' || op === '>/') {
-    // Trimming by a float; custom buckets and other operands are not implemented yet.
-    const h = lh && !rh ? trimHistogram(lh, rf, op === '</') : undefined;
+  if ((op === '</' || op === '>/') && lh && !rh) {
+    // A NaN threshold is not implemented yet.
+    const h = trimHistogram(lh, rf, op === '</');
     if (h === undefined) throw nativeHistogramsUnsupported();
     return { f: 0, h };
   }
@@ -150,16 +150,30 @@ function histogramBinop(op: BinaryOp, lf: number, lh: FloatHistogram | undefined
   } else if (rh) {
     if (op === '*') return { f: 0, h: scaleHistogram(rh, lf) };
   }
-  const lt = lh ? 'histogram' : 'float';
-  const rt = rh ? 'histogram' : 'float';
-  ctx.annos.info(`incompatible sample types encountered for binary operator ${goQuote(op)}: ${lt} ${op} ${rt}`, ctx.pos);
+  incompatibleTypes(op, lh !== undefined, rh !== undefined, ctx);
   return undefined;
+}
+
+function isTrimOp(op: BinaryOp): boolean {
+  return op === '</' || op === '>/';
+}
+
+function incompatibleTypes(op: BinaryOp, lHist: boolean, rHist: boolean, ctx: BinopContext): void {
+  const lt = lHist ? 'histogram' : 'float';
+  const rt = rHist ? 'histogram' : 'float';
+  ctx.annos.info(`incompatible sample types encountered for binary operator ${goQuote(op)}: ${lt} ${op} ${rt}`, ctx.pos);
 }
 
 /** Vector op scalar (or scalar op vector when `swap`), in place on the vector's samples. */
 export function vectorScalarBinop(op: BinaryOp, lhs: Vector, scalar: number, swap: boolean, returnBool: boolean, out: Vector, ctx: BinopContext): Vector {
   const cmp = isComparisonOp(op);
+  const trim = isTrimOp(op);
   for (const s of lhs) {
+    if (trim && !s.h) {
+      // Only histograms can be trimmed.
+      incompatibleTypes(op, false, false, ctx);
+      continue;
+    }
     if (s.h) {
       const r = swap ? histogramBinop(op, scalar, undefined, 0, s.h, returnBool, ctx) : histogramBinop(op, 0, s.h, scalar, undefined, returnBool, ctx);
       if (r === undefined) continue;
@@ -298,6 +312,7 @@ export class MatchState {
     }
 
     let pooled = 0;
+    const trim = isTrimOp(op);
     for (let i = 0; i < lhs.length; i++) {
       const ls = lhs[i]!;
       const sig = lsig[i]!;
@@ -313,6 +328,9 @@ export class MatchState {
         keep = r !== undefined;
         v = r?.f ?? 0;
         h = r?.h;
+      } else if (trim) {
+        incompatibleTypes(op, false, false, ctx);
+        continue;
       } else {
         v = elemBinop(op, fl, fr);
         keep = elemKeep;

@@ -38,6 +38,8 @@ export function goQuote(s: string): string {
     }
     if (cp >= 0x20 && cp < 0x7f) out += ch;
     else if (cp < 0x80) out += '\\x' + hex(cp, 2);
+    // The PromQL parser's stand-ins for invalid bytes (U+DC80+byte) print as Go prints the byte.
+    else if (cp >= 0xdc80 && cp <= 0xdcff) out += '\\x' + hex(cp - 0xdc00, 2);
     else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd'; // lone surrogate: Go sees invalid UTF-8
     else if (PRINTABLE.test(ch)) out += ch;
     else if (cp <= 0xffff) out += '\\u' + hex(cp, 4);

@@ -3,14 +3,16 @@
 // limit_ratio (a subset of the input per group), and count_values (per step).
 
 import { Labels, LabelsBuilder, METRIC_NAME } from '../../model/index.ts';
-import type { AggregateExpr } from '../parser/ast.ts';
+import type { AggregateExpr, PositionRange } from '../parser/ast.ts';
 import type { Annotations } from './annotations.ts';
 import { posRangeOf } from './ast_util.ts';
 import { PromQLError } from './errors.ts';
 import { formatFloatF, formatFloatG } from './format.ts';
-import { nativeHistogramsUnsupported } from './iterators.ts';
+import { mixedExponentialCustomWarning } from './functions_range.ts';
+import { histogramString } from './functions_native.ts';
+import { HistogramSum } from './histogram_sum.ts';
 import { keyWith, keyWithout, labelsKey } from './labels_util.ts';
-import type { EvalNodeHelper, Matrix, Sample, Series, Vector } from './value.ts';
+import type { EvalNodeHelper, FloatHistogram, Matrix, Sample, Series, Vector } from './value.ts';
 import { prometheusLabelsHash } from './xxhash.ts';
 
 // The largest float that converts to an int64 without overflow, and the smallest.
@@ -236,7 +238,7 @@ export function rangeEvalAgg(
 ): Matrix {
   const op = e.op;
   if (!byStep && SERIES_MAJOR_OPS.has(op)) {
-    const agg = new SeriesAggregation(ev, op, grouping, e.without);
+    const agg = new SeriesAggregation(ev, op, grouping, e.without, posRangeOf(e.expr));
     for (const s of input) agg.add(s);
     return agg.result();
   }
@@ -298,7 +300,7 @@ export function rangeEvalAgg(
     }
   }
   if (isK) return [...seriess!.values()];
-  result = result.filter((s) => s.floats.length > 0);
+  result = result.filter((s) => s.floats.length > 0 || (s.histograms?.length ?? 0) > 0);
   return result;
 }
 
@@ -325,6 +327,9 @@ export class SeriesAggregation {
   private comp = new Float64Array(0);
   private mean = new Float64Array(0);
   private count = new Float64Array(0);
+  // sum and avg of histograms, by cell.
+  private readonly hsums = new Map<number, HistogramSum>();
+  private readonly annoPos: PositionRange | undefined;
 
   constructor(
     private readonly ev: AggregationEnv,
@@ -332,7 +337,10 @@ export class SeriesAggregation {
     /** Sorted. */
     private readonly grouping: readonly string[],
     private readonly without: boolean,
+    /** Position of the aggregated expression, for annotations. */
+    exprPos?: PositionRange,
   ) {
+    this.annoPos = exprPos;
     this.start = ev.startTimestamp;
     this.interval = ev.interval > 0 ? ev.interval : 1;
     this.steps = ev.endTimestamp > this.start ? Math.floor((ev.endTimestamp - this.start) / this.interval) + 1 : 1;
@@ -371,9 +379,49 @@ export class SeriesAggregation {
   /** Adds one input series; it is not kept (its points may be reused once this returns). */
   add(s: Series): void {
     if ((this.added++ & 255) === 0) this.ev.check();
-    if (s.histograms && s.histograms.length > 0) throw nativeHistogramsUnsupported();
-    const { op, start, interval, steps, needsMean, needsCount } = this;
     const base = this.groupBase(s.metric);
+    if (s.histograms && s.histograms.length > 0) this.addHistograms(s, base);
+    this.addFloats(s, base);
+  }
+
+  private addHistograms(s: Series, base: number): void {
+    const { op, start, interval, steps, flags } = this;
+    const dropName = s.dropName ?? false;
+    for (const p of s.histograms!) {
+      const k = (p.t - start) / interval;
+      if (!(k >= 0 && k < steps && Number.isInteger(k))) continue;
+      const c = base + k;
+      switch (op) {
+        case 'sum':
+        case 'avg': {
+          let acc = this.hsums.get(c);
+          if (acc === undefined) this.hsums.set(c, (acc = new HistogramSum(op === 'avg')));
+          const wasIncompatible = acc.incompatible;
+          acc.add(p.h);
+          if (acc.incompatible && !wasIncompatible) mixedExponentialCustomWarning(this.ev.annos, s.metric.get(METRIC_NAME), this.annoPos);
+          if (dropName) flags[c]! |= 2;
+          break;
+        }
+        case 'count':
+        case 'group':
+          // Histograms count like floats.
+          if ((flags[c]! & 1) === 0) {
+            flags[c] = dropName ? 3 : 1;
+            this.value[c] = 1;
+            this.count[c] = 1;
+          } else {
+            if (dropName) flags[c]! |= 2;
+            if (op === 'count') this.count[c]!++;
+          }
+          break;
+        default:
+          this.ev.annos.info(`ignored histogram in ${op} aggregation`, this.annoPos);
+      }
+    }
+  }
+
+  private addFloats(s: Series, base: number): void {
+    const { op, start, interval, steps, needsMean, needsCount } = this;
     const { flags, value, comp, mean, count } = this;
     const dropName = s.dropName ?? false;
     for (const p of s.floats) {
@@ -442,6 +490,10 @@ export class SeriesAggregation {
       for (let k = 0; k < steps; k++) {
         const c = base + k;
         const fl = flags[c]!;
+        if (this.hsums.size > 0 && this.hsums.has(c)) {
+          this.histogramResult(out, c, fl, start + k * interval);
+          continue;
+        }
         if ((fl & 1) === 0) continue;
         let v: number;
         switch (op) {
@@ -468,12 +520,32 @@ export class SeriesAggregation {
         out.dropName = (fl & 2) !== 0;
       }
     }
-    return this.output.filter((s) => s.floats.length > 0);
+    return this.output.filter((s) => s.floats.length > 0 || (s.histograms !== undefined && s.histograms.length > 0));
+  }
+
+  /** A sum or avg cell that received histograms. */
+  private histogramResult(out: Series, c: number, fl: number, t: number): void {
+    const acc = this.hsums.get(c)!;
+    const annos = this.ev.annos;
+    if (acc.conflictingResets) annos.warn('conflicting counter resets during histogram aggregation', this.annoPos);
+    if ((fl & 1) !== 0) {
+      annos.warn('encountered a mix of histograms and floats for aggregation', this.annoPos);
+      return;
+    }
+    if (acc.incompatible) return;
+    if (acc.notes.nhcbBoundsReconciled) annos.info('mismatched custom buckets were reconciled during aggregation', this.annoPos);
+    const h = acc.result();
+    if (h === undefined) return;
+    (out.histograms ??= []).push({ t, h });
+    out.dropName = (fl & 2) !== 0;
   }
 }
 
 class StepAggregator {
   private f = 0;
+  /** Set when the value nextValue took is a histogram. */
+  private h: FloatHistogram | undefined;
+  private readonly hcursors: Int32Array;
 
   constructor(
     private readonly ev: AggregationEnv,
@@ -482,22 +554,39 @@ class StepAggregator {
     private readonly cursors: Int32Array,
     private readonly seriesToResult: Int32Array,
     private readonly groups: Group[],
-  ) {}
+  ) {
+    this.hcursors = new Int32Array(input.length);
+  }
 
-  /** Takes series si's point at ts, if it has one (Prometheus' nextValues). */
+  /** Takes series si's point at ts, if it has one (Prometheus' nextValues): a float, or a histogram in `h`. */
   private nextValue(si: number, ts: number): boolean {
     const s = this.input[si]!;
-    if (s.histograms && s.histograms.length > 0) throw nativeHistogramsUnsupported();
     const fl = s.floats;
     let c = this.cursors[si]!;
     while (c < fl.length && fl[c]!.t < ts) c++;
+    this.h = undefined;
     if (c < fl.length && fl[c]!.t === ts) {
       this.f = fl[c]!.f;
       this.cursors[si] = c + 1;
       return true;
     }
     this.cursors[si] = c;
+    const hs = s.histograms;
+    if (hs === undefined || hs.length === 0) return false;
+    let hc = this.hcursors[si]!;
+    while (hc < hs.length && hs[hc]!.t < ts) hc++;
+    this.hcursors[si] = hc;
+    if (hc < hs.length && hs[hc]!.t === ts) {
+      this.h = hs[hc]!.h;
+      this.f = 0;
+      this.hcursors[si] = hc + 1;
+      return true;
+    }
     return false;
+  }
+
+  private ignoredHistogram(): void {
+    this.ev.annos.info(`ignored histogram in ${this.e.op} aggregation`, posRangeOf(this.e.expr));
   }
 
   /** sum, avg, count, min, max, group, stddev, stdvar, quantile at one step. */
@@ -507,6 +596,11 @@ class StepAggregator {
     for (const g of groups) g.seen = false;
     for (let si = 0; si < this.input.length; si++) {
       if (!this.nextValue(si, ts)) continue;
+      if (this.h !== undefined) {
+        // The step walk serves quantile; SeriesAggregation handles the others' histograms.
+        this.ignoredHistogram();
+        continue;
+      }
       const f = this.f;
       const g = groups[this.seriesToResult[si]!]!;
       const dropName = this.input[si]!.dropName ?? false;
@@ -631,7 +725,12 @@ class StepAggregator {
     let r = 0;
     for (let si = 0; si < input.length; si++) {
       if (!this.nextValue(si, ts)) continue;
+      if (this.h !== undefined && (op === 'topk' || op === 'bottomk')) {
+        this.ignoredHistogram();
+        continue;
+      }
       const s: Sample = { metric: input[si]!.metric, t: ts, f: this.f, dropName: input[si]!.dropName ?? false };
+      if (this.h !== undefined) s.h = this.h;
       switch (op) {
         case 'topk':
         case 'bottomk':
@@ -699,7 +798,8 @@ class StepAggregator {
     const mat: Matrix = [];
     const add = (s: Sample): void => {
       if (instant) {
-        mat.push({ metric: s.metric, floats: [{ t: ts, f: s.f }], dropName: s.dropName ?? false });
+        if (s.h) mat.push({ metric: s.metric, floats: [], histograms: [{ t: ts, h: s.h }], dropName: s.dropName ?? false });
+        else mat.push({ metric: s.metric, floats: [{ t: ts, f: s.f }], dropName: s.dropName ?? false });
         return;
       }
       const key = labelsKey(s.metric);
@@ -708,7 +808,8 @@ class StepAggregator {
         ss = { metric: s.metric, floats: [], dropName: s.dropName ?? false };
         seriess.set(key, ss);
       }
-      ss.floats.push({ t: ts, f: s.f });
+      if (s.h) (ss.histograms ??= []).push({ t: ts, h: s.h });
+      else ss.floats.push({ t: ts, f: s.f });
     };
     for (const g of groups) {
       if (!g.seen) continue;
@@ -730,8 +831,7 @@ function addRatioSample(ratioLimit: number, s: Sample): boolean {
 export function countValues(vec: Vector, grouping: readonly string[], without: boolean, valueLabel: string, enh: EvalNodeHelper): Vector {
   const result = new Map<string, { labels: Labels; count: number }>();
   for (const s of vec) {
-    if (s.h) throw nativeHistogramsUnsupported();
-    const metric = new LabelsBuilder(s.metric).set(valueLabel, formatFloatF(s.f)).labels();
+    const metric = new LabelsBuilder(s.metric).set(valueLabel, s.h ? histogramString(s.h) : formatFloatF(s.f)).labels();
     const key = groupingKey(metric, grouping, without);
     const g = result.get(key);
     if (g) g.count++;

@@ -2,12 +2,18 @@
 // Prometheus' matching (one-to-one, many-to-one, one-to-many, set operators), its result
 // labels and its error messages.
 
-import { Labels, LabelsBuilder, compareStrings } from '../../model/index.ts';
-import type { BinaryOp, VectorMatching } from '../parser/ast.ts';
+import { Labels, LabelsBuilder, compareStrings, goQuote } from '../../model/index.ts';
+import type { BinaryOp, PositionRange, VectorMatching } from '../parser/ast.ts';
+import type { Annotations } from './annotations.ts';
 import { PromQLError } from './errors.ts';
+import {
+  IncompatibleSchemaError, combineHistograms, compactHistogram, divideHistogram, histogramsEqual, scaleHistogram, trimHistogram,
+  type CombineNotes,
+} from './functions_native.ts';
 import { goPow } from './gomath.ts';
+import { nativeHistogramsUnsupported } from './iterators.ts';
 import { METADATA_LABELS, labelsKey, matchLabels } from './labels_util.ts';
-import type { Sample, Vector } from './value.ts';
+import type { FloatHistogram, Sample, Vector } from './value.ts';
 
 export function isComparisonOp(op: BinaryOp): boolean {
   return op === '==' || op === '!=' || op === '>' || op === '<' || op === '>=' || op === '<=';
@@ -86,15 +92,97 @@ function elemBinop(op: BinaryOp, l: number, r: number): number {
   }
 }
 
-function histogramOperand(): PromQLError {
-  return new PromQLError('execution', 'native histograms are not supported by this engine yet');
+/** Where a binary operation reports its annotations: the whole expression's position. */
+export interface BinopContext {
+  annos: Annotations;
+  pos: PositionRange;
+}
+
+/** The outcome of histogramBinop: a float (`h` unset) or histogram result, or nothing (dropped). */
+interface ElemResult {
+  f: number;
+  h?: FloatHistogram;
+}
+
+/**
+ * An operation with a histogram on at least one side (vectorElemBinop): histogram +/- histogram,
+ * histogram times or divided by a float, float times histogram, == and != between histograms.
+ * Anything else is dropped with an info. Comparisons filter (returning the left value) unless
+ * `returnBool`.
+ */
+function histogramBinop(op: BinaryOp, lf: number, lh: FloatHistogram | undefined, rf: number, rh: FloatHistogram | undefined, returnBool: boolean, ctx: BinopContext): ElemResult | undefined {
+  if ((op === '</' || op === '>/') && lh && !rh) {
+    // A NaN threshold is not implemented yet.
+    const h = trimHistogram(lh, rf, op === '</');
+    if (h === undefined) throw nativeHistogramsUnsupported();
+    return { f: 0, h };
+  }
+  if (lh && rh) {
+    switch (op) {
+      case '+':
+      case '-': {
+        const notes: CombineNotes = { counterResetCollision: false, nhcbBoundsReconciled: false };
+        let h: FloatHistogram;
+        try {
+          h = combineHistograms(lh, rh, op === '+' ? 1 : -1, notes);
+        } catch (err) {
+          if (!(err instanceof IncompatibleSchemaError)) throw err;
+          ctx.annos.warn('vector contains a mix of histograms with exponential and custom buckets schemas', ctx.pos);
+          return undefined;
+        }
+        const what = op === '+' ? 'addition' : 'subtraction';
+        if (notes.counterResetCollision) ctx.annos.warn(`conflicting counter resets during histogram ${what}`, ctx.pos);
+        if (notes.nhcbBoundsReconciled) ctx.annos.info(`mismatched custom buckets were reconciled during ${what}`, ctx.pos);
+        // A difference of counters is no counter.
+        if (op === '-') h.counterResetHint = 'gauge';
+        return { f: 0, h: compactHistogram(h) };
+      }
+      case '==':
+      case '!=': {
+        const keep = histogramsEqual(lh, rh) === (op === '==');
+        if (returnBool) return { f: keep ? 1 : 0 };
+        return keep ? { f: 0, h: lh } : undefined;
+      }
+    }
+  } else if (lh) {
+    if (op === '*') return { f: 0, h: scaleHistogram(lh, rf) };
+    if (op === '/') return { f: 0, h: divideHistogram(lh, rf) };
+  } else if (rh) {
+    if (op === '*') return { f: 0, h: scaleHistogram(rh, lf) };
+  }
+  incompatibleTypes(op, lh !== undefined, rh !== undefined, ctx);
+  return undefined;
+}
+
+function isTrimOp(op: BinaryOp): boolean {
+  return op === '</' || op === '>/';
+}
+
+function incompatibleTypes(op: BinaryOp, lHist: boolean, rHist: boolean, ctx: BinopContext): void {
+  const lt = lHist ? 'histogram' : 'float';
+  const rt = rHist ? 'histogram' : 'float';
+  ctx.annos.info(`incompatible sample types encountered for binary operator ${goQuote(op)}: ${lt} ${op} ${rt}`, ctx.pos);
 }
 
 /** Vector op scalar (or scalar op vector when `swap`), in place on the vector's samples. */
-export function vectorScalarBinop(op: BinaryOp, lhs: Vector, scalar: number, swap: boolean, returnBool: boolean, out: Vector): Vector {
+export function vectorScalarBinop(op: BinaryOp, lhs: Vector, scalar: number, swap: boolean, returnBool: boolean, out: Vector, ctx: BinopContext): Vector {
   const cmp = isComparisonOp(op);
+  const trim = isTrimOp(op);
   for (const s of lhs) {
-    if (s.h) throw histogramOperand();
+    if (trim && !s.h) {
+      // Only histograms can be trimmed.
+      incompatibleTypes(op, false, false, ctx);
+      continue;
+    }
+    if (s.h) {
+      const r = swap ? histogramBinop(op, scalar, undefined, 0, s.h, returnBool, ctx) : histogramBinop(op, 0, s.h, scalar, undefined, returnBool, ctx);
+      if (r === undefined) continue;
+      s.f = r.f;
+      s.h = r.h;
+      if (changesMetricSchema(op)) s.dropName = true;
+      out.push(s);
+      continue;
+    }
     let lf = s.f;
     let rf = scalar;
     if (swap) {
@@ -181,6 +269,7 @@ export class MatchState {
     lsigIn: readonly number[],
     rsigIn: readonly number[],
     out: Vector,
+    ctx: BinopContext,
   ): Vector {
     if (matching.card === 'many-to-many') throw new PromQLError('internal', 'many-to-many only allowed for set operators');
     if (lhsIn.length === 0 || rhsIn.length === 0) return out;
@@ -223,17 +312,30 @@ export class MatchState {
     }
 
     let pooled = 0;
+    const trim = isTrimOp(op);
     for (let i = 0; i < lhs.length; i++) {
       const ls = lhs[i]!;
       const sig = lsig[i]!;
       if (!present[sig]) continue;
       const rs = rightSigs[sig]!;
-      if (ls.h || rs.h) throw histogramOperand();
       const fl = oneToMany ? rs.f : ls.f;
       const fr = oneToMany ? ls.f : rs.f;
-      let v = elemBinop(op, fl, fr);
-      const keep = elemKeep;
-      if (returnBool) v = keep ? 1 : 0;
+      let v: number;
+      let keep: boolean;
+      let h: FloatHistogram | undefined;
+      if (ls.h || rs.h) {
+        const r = histogramBinop(op, fl, oneToMany ? rs.h : ls.h, fr, oneToMany ? ls.h : rs.h, returnBool, ctx);
+        keep = r !== undefined;
+        v = r?.f ?? 0;
+        h = r?.h;
+      } else if (trim) {
+        incompatibleTypes(op, false, false, ctx);
+        continue;
+      } else {
+        v = elemBinop(op, fl, fr);
+        keep = elemKeep;
+        if (returnBool) v = keep ? 1 : 0;
+      }
       const metric = this.resultMetric(ls.metric, rs.metric, op, matching);
       if (oneToOne) {
         if (this.matchedPresent[sig]) {
@@ -248,12 +350,13 @@ export class MatchState {
         if (inserted.has(k)) throw new PromQLError('execution', 'multiple matches for labels: grouping labels must ensure unique matches');
         inserted.add(k);
       }
-      if (!keep && !returnBool) continue;
+      if (!keep && (!returnBool || h !== undefined || ls.h || rs.h)) continue;
       let r = this.outPool[pooled];
-      if (!r) this.outPool.push((r = { metric, t: 0, f: 0 }));
+      if (!r) this.outPool.push((r = { metric, t: 0, f: 0, h: undefined }));
       pooled++;
       r.metric = metric;
       r.f = v;
+      r.h = h;
       r.dropName = returnBool;
       out.push(r);
     }

@@ -10,7 +10,7 @@ import { documentedType, exprType } from './ast_util.ts';
 import { ENV_EXPRESSION_EVALUATION, ENV_QUERY_EXECUTION, PromQLError, QueryCanceledError } from './errors.ts';
 import { Evaluator, QueryContext, cleanupMetricLabels, type SelectorState } from './evaluator.ts';
 import { FUNCTION_CALLS } from './functions.ts';
-import { findMinMaxTime, preprocessExpr, selectorsWithHints, setOffsetForAtModifier, type EvalStatement } from './preprocess.ts';
+import { findMinMaxTime, preprocessExpr, selectorsWithHints, setOffsetForAtModifier, statsOnlySelectors, type EvalStatement } from './preprocess.ts';
 import type { FunctionCall, Matrix, Value, Vector } from './value.ts';
 
 export interface EngineOptions {
@@ -169,9 +169,10 @@ class EngineQuery implements Query {
     const [mint, maxt] = findMinMaxTime(s);
     const querier = this.queryable.querier(mint, maxt);
     try {
+      const statsOnly = statsOnlySelectors(s.expr);
       for (const { selector, hints } of selectorsWithHints(s, this.opts.noStepSubqueryIntervalFn)) {
         const set = querier.select(false, hints, selector.matchers, q.signal ? { signal: q.signal } : {});
-        q.selectors.set(selector, { set });
+        q.selectors.set(selector, statsOnly.has(selector) ? { set, inferResets: true } : { set });
       }
       // Offsets for `@` are relative to the start: there is one evaluation of those selectors.
       setOffsetForAtModifier(s.start, s.expr);
@@ -184,7 +185,10 @@ class EngineQuery implements Query {
       if (instant) {
         switch (exprType(s.expr)) {
           case 'vector': {
-            const vec: Vector = mat.map((series) => ({ metric: series.metric, t: s.start, f: series.floats[0]!.f }));
+            const vec: Vector = mat.map((series) => {
+              const hp = series.floats.length === 0 ? series.histograms?.[0] : undefined;
+              return hp ? { metric: series.metric, t: s.start, f: 0, h: hp.h } : { metric: series.metric, t: s.start, f: series.floats[0]!.f };
+            });
             return { type: 'vector', value: vec };
           }
           case 'scalar':

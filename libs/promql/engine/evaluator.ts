@@ -11,21 +11,24 @@ import type {
 import { FParams, SERIES_MAJOR_OPS, SeriesAggregation, countValues, rangeEvalAgg, type AggregationEnv } from './aggregate.ts';
 import type { Annotations } from './annotations.ts';
 import { exprType, posRangeOf, unwrapParens } from './ast_util.ts';
-import { MatchState, scalarBinop, vectorScalarBinop } from './binop.ts';
+import { MatchState, scalarBinop, vectorScalarBinop, type BinopContext } from './binop.ts';
 import {
   ENV_EXPRESSION_EVALUATION, ENV_QUERY_EXECUTION, PromQLError, QueryCanceledError, QueryTimeoutError, TooManySamplesError,
 } from './errors.ts';
 import { compileLabelJoin, compileLabelReplace, dropNameAfterRelabel } from './functions_label.ts';
 import { WINDOW_FUNCTIONS } from './functions_range.ts';
-import { LookbackIterator, PointBuffer, PointsSeries, WindowReader, nativeHistogramsUnsupported } from './iterators.ts';
+import { LookbackIterator, PointBuffer, PointsSeries, WindowReader } from './iterators.ts';
 import { dropMetadata, keyWith, keyWithout, labelsKey } from './labels_util.ts';
 import { setOffsetForAtModifier } from './preprocess.ts';
-import type { EvalNodeHelper, FPoint, FunctionCall, Matrix, Sample, Series, StringValue, Vector } from './value.ts';
+import { scaleHistogram } from './functions_native.ts';
+import type { EvalNodeHelper, FPoint, FunctionCall, HPoint, Matrix, Sample, Series, StringValue, Vector } from './value.ts';
 
 /** A selector's series: selected before evaluation, read from storage when first evaluated. */
 export interface SelectorState {
   set: SeriesSet;
   series?: readonly StorageSeries[];
+  /** Its histograms only feed histogram_count/sum/avg: infer counter resets (see LookbackIterator). */
+  inferResets?: boolean;
 }
 
 /** State shared by every evaluator of one query. */
@@ -139,14 +142,28 @@ export function mergeSeriesWithSameLabelset(mat: Matrix): Matrix {
     }
     const base = mat[idx[0]!]!;
     let floats = base.floats;
-    for (const i of idx.slice(1)) floats = floats.concat(mat[i]!.floats);
-    floats.sort((a, b) => a.t - b.t);
-    for (let i = 1; i < floats.length; i++) {
-      if (floats[i]!.t === floats[i - 1]!.t) throw evalError('vector cannot contain metrics with the same labelset');
+    let histograms = base.histograms ?? [];
+    for (const i of idx.slice(1)) {
+      floats = floats.concat(mat[i]!.floats);
+      histograms = histograms.concat(mat[i]!.histograms ?? []);
     }
-    merged.push({ ...base, floats });
+    floats.sort((a, b) => a.t - b.t);
+    histograms.sort((a, b) => a.t - b.t);
+    const times = new Set<number>();
+    for (const p of floats) times.add(p.t);
+    for (const p of histograms) times.add(p.t);
+    if (times.size !== floats.length + histograms.length) throw evalError('vector cannot contain metrics with the same labelset');
+    merged.push(histograms.length > 0 ? { ...base, floats, histograms } : { ...base, floats });
   }
   return merged;
+}
+
+/**
+ * A subquery's histograms are taken out of their chunks: "not a reset" no longer relates to the
+ * sample before, so it becomes unknown and range functions detect resets themselves.
+ */
+function outOfContext(hs: HPoint[]): HPoint[] {
+  return hs.map((p) => (p.h.counterResetHint === 'not_reset' ? { t: p.t, h: { ...p.h, counterResetHint: 'unknown' } } : p));
 }
 
 /**
@@ -220,9 +237,9 @@ export class Evaluator implements AggregationEnv {
         const mat = await this.evalMatrix(e.expr);
         if (e.op === '-') {
           for (const s of mat) {
-            if (s.histograms?.length) throw nativeHistogramsUnsupported();
             s.dropName = true;
             for (const p of s.floats) p.f = -p.f;
+            if (s.histograms) for (const p of s.histograms) p.h = scaleHistogram(p.h, -1);
           }
         }
         return mat;
@@ -240,7 +257,7 @@ export class Evaluator implements AggregationEnv {
         return { t: this.startTimestamp, v: e.val };
       case 'VectorSelector': {
         const series = await this.expand(e);
-        return await this.evalSeries(series, e.offset);
+        return await this.evalSeries(series, e.offset, undefined, this.inferResets(e));
       }
       case 'MatrixSelector':
         if (this.startTimestamp !== this.endTimestamp) throw new PromQLError('internal', 'cannot do range evaluation of matrix selector');
@@ -261,7 +278,7 @@ export class Evaluator implements AggregationEnv {
     if (this.endTimestamp < this.startTimestamp) return;
     const u = unwrapParens(e);
     if (u.kind === 'VectorSelector') {
-      await this.evalSeries(await this.expand(u), u.offset, sink);
+      await this.evalSeries(await this.expand(u), u.offset, sink, this.inferResets(u));
       return;
     }
     const mat = u.kind === 'Call' ? await this.evalCall(u, sink) : await this.evalMatrix(u);
@@ -272,6 +289,10 @@ export class Evaluator implements AggregationEnv {
     const v = await this.eval(e);
     if (!Array.isArray(v)) throw new PromQLError('internal', `unexpected string result evaluating ${e.kind}`);
     return v;
+  }
+
+  private inferResets(vs: VectorSelector): boolean {
+    return this.q.selectors.get(vs)?.inferResets === true;
   }
 
   /** Reads a selector's series from storage, once per query. */
@@ -340,13 +361,14 @@ export class Evaluator implements AggregationEnv {
     const vectors: Vector[] = exprs.map(() => []);
     const bufSigs: number[][] = exprs.map(() => []);
     const cursors = matrixes.map((m) => new Int32Array(m?.length ?? 0));
+    const hcursors = matrixes.map((m) => new Int32Array(m?.length ?? 0));
     const enh: EvalNodeHelper = { ts: 0, out: [], cache: new Map(), enableDelayedNameRemoval: true };
     // Output series by label set; most steps see the same Labels objects again, so look those up
     // by identity before falling back to the exact key.
     const seriess = new Map<string, OutputSeries>();
     const byObject = new Map<Labels, OutputSeries>();
     // One sample object per input series, refilled at every step (nobody keeps them past a step).
-    const pools: Sample[][] = matrixes.map((m) => (m ?? []).map((s) => ({ metric: s.metric, t: 0, f: 0 })));
+    const pools: Sample[][] = matrixes.map((m) => (m ?? []).map((s) => ({ metric: s.metric, t: 0, f: 0, h: undefined, dropName: false })));
     let tempNumSamples = this.currentSamples;
 
     for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
@@ -355,7 +377,7 @@ export class Evaluator implements AggregationEnv {
       if (this.q.shouldPause()) await this.q.pause();
       this.currentSamples = tempNumSamples;
       for (let i = 0; i < exprs.length; i++) {
-        this.gather(ts, matrixes[i], cursors[i]!, pools[i]!, vectors[i]!, bufSigs[i]!, seriesSigs?.[i]);
+        this.gather(ts, matrixes[i], cursors[i]!, hcursors[i]!, pools[i]!, vectors[i]!, bufSigs[i]!, seriesSigs?.[i]);
       }
       enh.ts = ts;
       const result = fn(vectors, bufSigs, enh, state);
@@ -366,15 +388,15 @@ export class Evaluator implements AggregationEnv {
 
       if (this.startTimestamp === this.endTimestamp) {
         // An instant evaluation keeps the order the function produced.
-        const mat: Matrix = result.map((s) => {
-          if (s.h) throw nativeHistogramsUnsupported();
-          return { metric: s.metric, floats: [{ t: ts, f: s.f }], dropName: s.dropName ?? false };
-        });
+        const mat: Matrix = result.map((s) =>
+          s.h
+            ? { metric: s.metric, floats: [], histograms: [{ t: ts, h: s.h }], dropName: s.dropName ?? false }
+            : { metric: s.metric, floats: [{ t: ts, f: s.f }], dropName: s.dropName ?? false },
+        );
         this.currentSamples = originalNumSamples + mat.length;
         return mat;
       }
       for (const s of result) {
-        if (s.h) throw nativeHistogramsUnsupported();
         let entry = byObject.get(s.metric);
         if (!entry) {
           const k = labelsKey(s.metric);
@@ -387,7 +409,8 @@ export class Evaluator implements AggregationEnv {
         }
         if (entry.ts === ts) throw evalError('vector cannot contain metrics with the same labelset');
         entry.ts = ts;
-        entry.series.floats.push({ t: ts, f: s.f });
+        if (s.h) (entry.series.histograms ??= []).push({ t: ts, h: s.h });
+        else entry.series.floats.push({ t: ts, f: s.f });
       }
     }
     const mat: Matrix = [];
@@ -401,6 +424,7 @@ export class Evaluator implements AggregationEnv {
     ts: number,
     input: Matrix | undefined,
     cursors: Int32Array,
+    hcursors: Int32Array,
     pool: Sample[],
     out: Vector,
     bufSigs: number[],
@@ -419,13 +443,26 @@ export class Evaluator implements AggregationEnv {
         smpl.metric = s.metric;
         smpl.t = ts;
         smpl.f = fl[c]!.f;
+        smpl.h = undefined;
         smpl.dropName = s.dropName ?? false;
         out.push(smpl);
         cursors[i] = c + 1;
       } else {
         cursors[i] = c;
-        if (s.histograms?.length) throw nativeHistogramsUnsupported();
-        continue;
+        const hs = s.histograms;
+        if (hs === undefined || hs.length === 0) continue;
+        let hc = hcursors[i]!;
+        while (hc < hs.length && hs[hc]!.t < ts) hc++;
+        hcursors[i] = hc;
+        if (hc >= hs.length || hs[hc]!.t !== ts) continue;
+        const smpl = pool[i]!;
+        smpl.metric = s.metric;
+        smpl.t = ts;
+        smpl.f = 0;
+        smpl.h = hs[hc]!.h;
+        smpl.dropName = s.dropName ?? false;
+        out.push(smpl);
+        hcursors[i] = hc + 1;
       }
       if (sigs) bufSigs.push(sigs[i]!);
       this.addSamples(1);
@@ -436,19 +473,27 @@ export class Evaluator implements AggregationEnv {
    * An instant vector selector at every step (Prometheus' evalSeries). With a sink, the series go
    * there one by one and the returned matrix is empty.
    */
-  private async evalSeries(series: readonly StorageSeries[], offset: number, sink?: SeriesSink): Promise<Matrix> {
+  private async evalSeries(series: readonly StorageSeries[], offset: number, sink?: SeriesSink, inferResets = false): Promise<Matrix> {
     const it = new LookbackIterator(this.q.lookbackDelta);
     const lookback = this.q.lookbackDelta;
     const mat: Matrix = [];
     const buf = new PointBuffer(sink !== undefined);
     for (const s of series) {
       if (this.q.checkEverySeries()) await this.q.pause();
-      it.reset(s);
+      it.reset(s, inferResets);
       const floats = buf.reset();
+      let histograms: HPoint[] | undefined;
       for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
         if (!it.select(ts - offset, lookback)) continue;
         this.addSamples(1);
-        buf.push(ts, it.f);
+        if (it.h !== undefined) (histograms ??= []).push({ t: ts, h: it.h });
+        else buf.push(ts, it.f);
+      }
+      if (histograms !== undefined) {
+        const ss: Series = { metric: s.labels, floats, histograms };
+        if (sink) sink(ss);
+        else mat.push(ss);
+        continue;
       }
       if (floats.length === 0) continue;
       if (sink) sink({ metric: s.labels, floats });
@@ -465,11 +510,15 @@ export class Evaluator implements AggregationEnv {
     const series = await this.expand(vs);
     const reader = new WindowReader();
     const mat: Matrix = [];
+    const infer = this.inferResets(vs);
     for (const s of series) {
       if (this.q.checkEverySeries()) await this.q.pause();
-      reader.reset(s);
+      reader.reset(s, infer);
       this.addSamples(reader.fill(mint, maxt));
-      if (reader.length > 0) mat.push({ metric: s.labels, floats: reader.points().map((p) => ({ t: p.t, f: p.f })) });
+      if (reader.length === 0) continue;
+      const floats = reader.points().map((p) => ({ t: p.t, f: p.f }));
+      if (reader.histCount > 0) mat.push({ metric: s.labels, floats, histograms: reader.histPoints() });
+      else mat.push({ metric: s.labels, floats });
     }
     return mat;
   }
@@ -510,6 +559,14 @@ export class Evaluator implements AggregationEnv {
     if (inner.kind === 'MatrixSelector' || inner.kind === 'SubqueryExpr') return res;
     if (!Array.isArray(res)) throw new PromQLError('internal', 'unexpected string result in step invariant evaluation');
     for (const s of res) {
+      const hp = s.histograms?.[0];
+      if (hp !== undefined && s.floats.length === 0 && s.histograms!.length === 1) {
+        for (let ts = this.startTimestamp + this.interval; ts <= this.endTimestamp; ts += this.interval) {
+          s.histograms!.push({ t: ts, h: hp.h });
+          this.addSamples(1);
+        }
+        continue;
+      }
       if (s.floats.length !== 1) throw new PromQLError('internal', 'unexpected number of samples');
       const f = s.floats[0]!.f;
       for (let ts = this.startTimestamp + this.interval; ts <= this.endTimestamp; ts += this.interval) {
@@ -536,7 +593,7 @@ export class Evaluator implements AggregationEnv {
     const original = this.currentSamples;
     if (SERIES_MAJOR_OPS.has(e.op)) {
       // These take their input series by series: it need not be held in memory at once.
-      const agg = new SeriesAggregation(this, e.op, grouping, e.without);
+      const agg = new SeriesAggregation(this, e.op, grouping, e.without, posRangeOf(e.expr));
       await this.evalEachSeries(e.expr, (s) => agg.add(s));
       const result = agg.result();
       this.currentSamples = original + totalSamples(result);
@@ -563,6 +620,7 @@ export class Evaluator implements AggregationEnv {
     const lt = exprType(e.lhs);
     const rt = exprType(e.rhs);
     const op = e.op;
+    const ctx: BinopContext = { annos: this.q.annos, pos: posRangeOf(e) };
     if (lt === 'scalar' && rt === 'scalar') {
       return this.rangeEval(undefined, (v, _s, enh) => {
         enh.out.push({ metric: Labels.EMPTY, t: enh.ts, f: scalarBinop(op, v[0]![0]!.f, v[1]![0]!.f) });
@@ -580,14 +638,14 @@ export class Evaluator implements AggregationEnv {
         case 'unless':
           return this.rangeEval(m, (v, sh, enh, st) => st.unless(v[0]!, v[1]!, sh[0]!, sh[1]!, enh.out), [e.lhs, e.rhs]);
         default:
-          return this.rangeEval(m, (v, sh, enh, st) => st.binop(op, v[0]!, v[1]!, m, e.returnBool, sh[0]!, sh[1]!, enh.out), [e.lhs, e.rhs]);
+          return this.rangeEval(m, (v, sh, enh, st) => st.binop(op, v[0]!, v[1]!, m, e.returnBool, sh[0]!, sh[1]!, enh.out, ctx), [e.lhs, e.rhs]);
       }
     }
     if (lt === 'vector' && rt === 'scalar') {
-      return this.rangeEval(undefined, (v, _s, enh) => vectorScalarBinop(op, v[0]!, v[1]![0]!.f, false, e.returnBool, enh.out), [e.lhs, e.rhs]);
+      return this.rangeEval(undefined, (v, _s, enh) => vectorScalarBinop(op, v[0]!, v[1]![0]!.f, false, e.returnBool, enh.out, ctx), [e.lhs, e.rhs]);
     }
     if (lt === 'scalar' && rt === 'vector') {
-      return this.rangeEval(undefined, (v, _s, enh) => vectorScalarBinop(op, v[1]!, v[0]![0]!.f, true, e.returnBool, enh.out), [e.lhs, e.rhs]);
+      return this.rangeEval(undefined, (v, _s, enh) => vectorScalarBinop(op, v[1]!, v[0]![0]!.f, true, e.returnBool, enh.out, ctx), [e.lhs, e.rhs]);
     }
     throw new PromQLError('internal', `binary expression between ${lt} and ${rt}`);
   }
@@ -627,7 +685,7 @@ export class Evaluator implements AggregationEnv {
         const mat = await this.runSubquery(a);
         subquerySamples = totalSamples(mat);
         source = {
-          series: mat.map((s) => new PointsSeries(s.metric, s.floats, s.dropName ?? false)),
+          series: mat.map((s) => new PointsSeries(s.metric, s.floats, s.dropName ?? false, s.histograms && outOfContext(s.histograms))),
           // With `@`, the subquery's result is at fixed times: read it at an offset from this start.
           offset: a.timestamp !== undefined ? a.originalOffset + (this.startTimestamp - a.timestamp) : a.offset,
           range: a.range,
@@ -666,6 +724,7 @@ export class Evaluator implements AggregationEnv {
       evalVals.push(i === matrixArgIndex || exprType(e.args[i]!) === 'string' ? undefined : await this.evalMatrix(e.args[i]!));
     }
     const arg = e.args[matrixArgIndex]!;
+    const infer = arg.kind === 'MatrixSelector' && this.inferResets(arg.vectorSelector);
     if (arg.kind === 'MatrixSelector') src.series = await this.expand(arg.vectorSelector);
     const dropName = !RANGE_FUNCTIONS_KEEPING_NAME.has(name);
     const reader = new WindowReader();
@@ -695,7 +754,7 @@ export class Evaluator implements AggregationEnv {
       const s = series[si]!;
       if (this.q.checkEverySeries()) await this.q.pause();
       this.currentSamples -= reader.length;
-      reader.reset(s);
+      reader.reset(s, infer);
       const inputDropName = s instanceof PointsSeries && s.dropName;
       const ss: Series = { metric: s.labels, floats: buf.reset(), dropName: dropName || inputDropName };
       inMatrix[0]!.metric = s.labels;
@@ -714,29 +773,35 @@ export class Evaluator implements AggregationEnv {
         }
         if (reader.length === 0) continue;
         enh.ts = ts;
-        if (windowCall) {
+        // The typed-array fast path is for float-only windows.
+        const hasHist = reader.histCount > 0;
+        if (windowCall && !hasHist) {
           const f = windowCall(reader, e.args, enh);
           if (f !== undefined) buf.push(ts, f);
           continue;
         }
         reader.points();
+        if (hasHist) inMatrix[0]!.histograms = reader.histPoints();
+        else if (inMatrix[0]!.histograms !== undefined) inMatrix[0]!.histograms = undefined;
         const out = call(vectorVals, inMatrix, e.args, enh, this.q.annos);
         if (out.length > 0) {
-          if (out[0]!.h) throw nativeHistogramsUnsupported();
-          buf.push(ts, out[0]!.f);
+          const h = out[0]!.h;
+          if (h !== undefined) (ss.histograms ??= []).push({ t: ts, h });
+          else buf.push(ts, out[0]!.f);
         }
         // pop, not `length = 0`, which drops the backing store and reallocates it at the next push.
         while (enh.out.length > 0) enh.out.pop();
       }
-      if (ss.floats.length > 0) {
-        this.addSamples(ss.floats.length);
+      const outSamples = ss.floats.length + (ss.histograms?.length ?? 0);
+      if (outSamples > 0) {
+        this.addSamples(outSamples);
         if (sink) sink(ss);
         else mat.push(ss);
       }
       if (counterCheck) {
         const metricName = s.labels.get(METRIC_NAME);
         // Once per name: a repeat would be the same annotation at the same position.
-        if (metricName !== '' && metricName !== counterInfoName && ss.floats.length > 0 && !COUNTER_SUFFIXES.some((x) => metricName.endsWith(x))) {
+        if (metricName !== '' && metricName !== counterInfoName && outSamples > 0 && !COUNTER_SUFFIXES.some((x) => metricName.endsWith(x))) {
           counterInfoName = metricName;
           this.q.annos.info(
             `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${goQuote(metricName)}`,

@@ -13,7 +13,7 @@ import { histogramsMatch } from '../promqltest/histogram.ts';
 import { promqlTestDataDir } from '../promqltest/testdata.ts';
 import { Annotations } from './annotations.ts';
 import { FUNCTION_CALLS } from './functions.ts';
-import { detectReset, getBound, histogramsEqual } from './functions_native.ts';
+import { detectReset, getBound, histogramString, histogramsEqual, trimHistogram } from './functions_native.ts';
 import type { FloatHistogram, Matrix, Sample } from './value.ts';
 
 const TESTDATA = pathToFileURL(promqlTestDataDir() + '/native_histograms.test');
@@ -325,5 +325,35 @@ describe('native histogram helpers', () => {
     const b = h({ count: 1, positiveSpans: [{ offset: 0, length: 0 }, { offset: 0, length: 1 }], positiveBuckets: [1] });
     assert.equal(histogramsEqual(a, b), true);
     assert.equal(histogramsEqual(a, { ...a, sum: 1 }), false);
+  });
+});
+
+describe('trimHistogram and histogramString', () => {
+  const h: FloatHistogram = {
+    counterResetHint: 'unknown', schema: 0, zeroThreshold: 0.001, zeroCount: 1, count: 34, sum: 123.75,
+    positiveSpans: [{ offset: 0, length: 4 }], positiveBuckets: [2, 4, 8, 16],
+    negativeSpans: [{ offset: 0, length: 2 }], negativeBuckets: [1, 2],
+  };
+
+  it('keeps an uncut histogram as it is and interpolates a cut bucket on a log scale', () => {
+    assert.equal(trimHistogram(h, Infinity, true)!.sum, 123.75);
+    const below = trimHistogram(h, Math.SQRT2, true)!;
+    assert.ok(Math.abs(below.count - 8) < 1e-9);
+    assert.deepEqual(below.positiveBuckets.map((v) => Math.round(v * 1e6) / 1e6), [2, 2]);
+    assert.equal(trimHistogram(h, NaN, true), undefined);
+  });
+
+  it('trims custom buckets linearly, the +Inf bucket standing at its lower bound', () => {
+    const cbh: FloatHistogram = {
+      counterResetHint: 'unknown', schema: -53, zeroThreshold: 0, zeroCount: 0, count: 15, sum: 172.5, customValues: [5, 10, 15, 20],
+      positiveSpans: [{ offset: 0, length: 5 }], positiveBuckets: [1, 6, 4, 3, 1], negativeSpans: [], negativeBuckets: [],
+    };
+    const above = trimHistogram(cbh, 13, false)!;
+    assert.ok(Math.abs(above.count - 5.6) < 1e-9 && Math.abs(above.sum - 94.9) < 1e-9);
+    assert.equal(trimHistogram(cbh, 0, false)!.sum, 172.5);
+  });
+
+  it('prints a histogram as Go does', () => {
+    assert.equal(histogramString(h), '{count:34, sum:123.75, [-2,-1):2, [-1,-0.5):1, [-0.001,0.001]:1, (0.5,1]:2, (1,2]:4, (2,4]:8, (4,8]:16}');
   });
 });

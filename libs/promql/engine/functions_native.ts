@@ -5,6 +5,7 @@
 import { bucketBound, goQuote } from '../../model/index.ts';
 import type { PositionRange } from '../parser/ast.ts';
 import type { Annotations } from './annotations.ts';
+import { formatFloatG } from './format.ts';
 import { KahanSum } from './kahan.ts';
 import type { FloatHistogram } from './value.ts';
 
@@ -631,4 +632,134 @@ export function divideHistogram(h: FloatHistogram, divisor: number): FloatHistog
 export function histogramHasOverflow(h: FloatHistogram): boolean {
   const inf = (v: number): boolean => v === Infinity || v === -Infinity;
   return inf(h.zeroCount) || inf(h.count) || inf(h.sum) || h.positiveBuckets.some(inf) || h.negativeBuckets.some(inf) || (h.customValues ?? []).some(inf);
+}
+
+/**
+ * FloatHistogram.String(): `{count:20, sum:10, [-2,-1):2, [-0.001,0.001]:2, (1,2]:2}`, the
+ * non-empty buckets in ascending order (count_values' label value for a histogram).
+ */
+export function histogramString(h: FloatHistogram): string {
+  const parts = [`{count:${formatFloatG(h.count)}, sum:${formatFloatG(h.sum)}`];
+  const neg = indexedBuckets(h.negativeSpans, h.negativeBuckets);
+  for (let i = neg.length - 1; i >= 0; i--) {
+    const b = neg[i]!;
+    if (b.count === 0) continue;
+    parts.push(`[${formatFloatG(-getBound(b.index, h.schema, undefined))},${formatFloatG(-getBound(b.index - 1, h.schema, undefined))}):${formatFloatG(b.count)}`);
+  }
+  if (h.zeroCount !== 0) parts.push(`[${formatFloatG(-h.zeroThreshold)},${formatFloatG(h.zeroThreshold)}]:${formatFloatG(h.zeroCount)}`);
+  for (const b of indexedBuckets(h.positiveSpans, h.positiveBuckets)) {
+    if (b.count === 0) continue;
+    parts.push(`(${formatFloatG(getBound(b.index - 1, h.schema, h.customValues))},${formatFloatG(getBound(b.index, h.schema, h.customValues))}]:${formatFloatG(b.count)}`);
+  }
+  return parts.join(', ') + '}';
+}
+
+/**
+ * The trim operators on an exponential histogram: `h </ x` (keepBelow) keeps the observations
+ * below x, `h >/ x` those above. A bucket the cutoff falls into keeps the interpolated share of
+ * its count (log-linear in exponential buckets, linear in the zero bucket, which spans only one
+ * side of zero when only that side has buckets). When anything is cut, the sum is estimated
+ * from the kept buckets (each at its geometric, or in the zero bucket arithmetic, midpoint); an
+ * uncut histogram is returned as it is (custom buckets: see trimCustomBucket). Undefined for a NaN
+ * cutoff (not implemented).
+ */
+export function trimHistogram(h: FloatHistogram, x: number, keepBelow: boolean): FloatHistogram | undefined {
+  if (x !== x) return undefined;
+  if (usesCustomBuckets(h)) return trimCustomBuckets(h, x, keepBelow);
+  const out = copyHistogram(h);
+  let cut = false;
+  let count = 0;
+  let sum = 0;
+  // The kept share of [lower, upper] (count c), adding it to count and sum; `zero` for the zero bucket.
+  const keep = (lower: number, upper: number, c: number, zero: boolean): number => {
+    if (c === 0) return 0;
+    let lo = lower;
+    let hi = upper;
+    let share = 1;
+    if (keepBelow ? upper <= x : lower >= x) share = 1;
+    else if (keepBelow ? lower >= x : upper <= x) share = 0;
+    else {
+      const below = fractionBelow({ lower, upper, count: c, index: 0 }, x, zero);
+      share = keepBelow ? below : 1 - below;
+      if (keepBelow) hi = x;
+      else lo = x;
+    }
+    if (share !== 1) cut = true;
+    const kept = c * share;
+    if (kept === 0) return 0;
+    const mid = zero ? (lo + hi) / 2 : lo > 0 ? Math.sqrt(lo * hi) : -Math.sqrt(lo * hi);
+    count += kept;
+    sum += kept * mid;
+    return kept;
+  };
+  const nb = out.negativeBuckets;
+  let k = 0;
+  for (const b of indexedBuckets(h.negativeSpans, h.negativeBuckets)) {
+    nb[k] = keep(-getBound(b.index, h.schema, undefined), -getBound(b.index - 1, h.schema, undefined), b.count, false);
+    k++;
+  }
+  let zLower = -h.zeroThreshold;
+  let zUpper = h.zeroThreshold;
+  if (h.negativeBuckets.length === 0 && h.positiveBuckets.length > 0) zLower = 0;
+  else if (h.positiveBuckets.length === 0 && h.negativeBuckets.length > 0) zUpper = 0;
+  out.zeroCount = keep(zLower, zUpper, h.zeroCount, true);
+  const pb = out.positiveBuckets;
+  k = 0;
+  for (const b of indexedBuckets(h.positiveSpans, h.positiveBuckets)) {
+    pb[k] = keep(getBound(b.index - 1, h.schema, undefined), getBound(b.index, h.schema, undefined), b.count, false);
+    k++;
+  }
+  if (!cut) return copyHistogram(h);
+  out.count = count;
+  out.sum = sum;
+  return compactHistogram(out);
+}
+
+/**
+ * What a trim keeps of custom bucket (lower, upper] at cutoff x, as Prometheus' test scripts
+ * specify it: the share of the count and the value standing for the kept observations. Finite
+ * buckets interpolate linearly and stand at their midpoint. The first bucket (-Inf, upper]
+ * counts as [0, upper] when 0 < upper < +Inf (for a cutoff below zero it is dropped either way), and
+ * otherwise holds its observations at -Inf; the last bucket (lower, +Inf] holds them at +Inf. A
+ * kept part of those stands at its finite end (or at the cutoff, when cut).
+ */
+function trimCustomBucket(lower: number, upper: number, x: number, keepBelow: boolean): { share: number; mid: number } {
+  const drop = { share: 0, mid: 0 };
+  if (lower === -Infinity && upper > 0 && upper !== Infinity) {
+    if (x < 0 && x !== -Infinity) return drop;
+    if (x >= 0) lower = 0;
+  }
+  const full = { share: 1, mid: lower === -Infinity ? upper : upper === Infinity ? lower : (lower + upper) / 2 };
+  if (keepBelow ? upper <= x : lower >= x) return full;
+  if (keepBelow ? lower >= x : upper <= x) return drop;
+  // The cutoff is inside the bucket.
+  if (lower === -Infinity && upper === Infinity) return drop;
+  if (lower === -Infinity) return keepBelow ? { share: 1, mid: x } : drop;
+  if (upper === Infinity) return keepBelow ? drop : { share: 1, mid: x };
+  const below = (x - lower) / (upper - lower);
+  return keepBelow ? { share: below, mid: (lower + x) / 2 } : { share: 1 - below, mid: (x + upper) / 2 };
+}
+
+function trimCustomBuckets(h: FloatHistogram, x: number, keepBelow: boolean): FloatHistogram {
+  const bounds = h.customValues ?? [];
+  const out = copyHistogram(h);
+  let cut = false;
+  let count = 0;
+  let sum = 0;
+  let k = 0;
+  for (const b of indexedBuckets(h.positiveSpans, h.positiveBuckets)) {
+    const lower = b.index === 0 ? -Infinity : bounds[b.index - 1]!;
+    const upper = b.index < bounds.length ? bounds[b.index]! : Infinity;
+    const { share, mid } = b.count === 0 ? { share: 1, mid: 0 } : trimCustomBucket(lower, upper, x, keepBelow);
+    if (share !== 1) cut = true;
+    const kept = b.count * share;
+    out.positiveBuckets[k++] = kept;
+    if (kept === 0) continue;
+    count += kept;
+    sum += kept * mid;
+  }
+  if (!cut) return out;
+  out.count = count;
+  out.sum = sum;
+  return compactHistogram(out);
 }

@@ -7,6 +7,7 @@ import { Labels, goQuote as goQ } from '../../model/index.ts';
 import type { Expr, MatrixSelector, PositionRange, SubqueryExpr } from '../parser/ast.ts';
 import type { Annotations } from './annotations.ts';
 import { KahanSum, kahanSumInc } from './kahan.ts';
+import { HistogramSum } from './histogram_sum.ts';
 import { quantile } from './quantile.ts';
 import {
   type CombineNotes,
@@ -17,7 +18,6 @@ import {
   copyToSchema,
   detectReset,
   divideHistogram,
-  histogramHasOverflow,
   histogramsEqual,
   scaleHistogram,
   usesCustomBuckets,
@@ -597,42 +597,15 @@ function averageHistograms(hists: HPoint[], name: string, pos: PositionRange | u
 }
 
 function aggregateHistograms(hists: HPoint[], name: string, pos: PositionRange | undefined, annos: Annotations, average: boolean): FloatHistogram | undefined {
-  let resetSeen = false;
-  let notResetSeen = false;
-  const track = (h: FloatHistogram): void => {
-    if (h.counterResetHint === 'reset') resetSeen = true;
-    else if (h.counterResetHint === 'not_reset') notResetSeen = true;
-  };
-  const notes: CombineNotes = { counterResetCollision: false, nhcbBoundsReconciled: false };
-  let sum = copyHistogram(hists[0]!.h);
-  track(sum);
-  let mean: FloatHistogram | undefined;
-  try {
-    for (let i = 1; i < hists.length; i++) {
-      const h = hists[i]!.h;
-      track(h);
-      const count = i + 1;
-      if (mean === undefined) {
-        const next = combineHistograms(sum, h, 1, notes);
-        if (!average || !histogramHasOverflow(next)) {
-          sum = next;
-          continue;
-        }
-        // The direct sum overflows: continue with an incremental mean.
-        mean = divideHistogram(sum, count - 1);
-      }
-      const q = (count - 1) / count;
-      mean = combineHistograms(scaleHistogram(mean, q), divideHistogram(h, count), 1, notes);
-    }
-  } catch (err) {
-    if (!(err instanceof IncompatibleSchemaError)) throw err;
+  const acc = new HistogramSum(average);
+  for (let i = 0; i < hists.length; i++) acc.add(hists[i]!.h);
+  if (acc.incompatible) {
     mixedExponentialCustomWarning(annos, name, pos);
     return undefined;
   }
-  if (resetSeen && notResetSeen) annos.warn('conflicting counter resets during histogram aggregation', pos);
-  if (notes.nhcbBoundsReconciled) mismatchedCustomBucketsInfo(annos, 'aggregation', pos);
-  const out = mean ?? (average ? divideHistogram(sum, hists.length) : sum);
-  return compactHistogram(out);
+  if (acc.conflictingResets) annos.warn('conflicting counter resets during histogram aggregation', pos);
+  if (acc.notes.nhcbBoundsReconciled) mismatchedCustomBucketsInfo(annos, 'aggregation', pos);
+  return acc.result();
 }
 
 export function funcCountOverTime(_v: Vector[], m: Matrix, _args: readonly Expr[], enh: EvalNodeHelper): Vector {

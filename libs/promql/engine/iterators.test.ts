@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Labels, STALE_NAN } from '../../model/index.ts';
+import { Labels, STALE_NAN, staleHistogram, type FloatHistogram } from '../../model/index.ts';
 import { ListSampleIterator, type Series } from '../../storage/index.ts';
-import { LookbackIterator, WindowReader } from './iterators.ts';
+import { LookbackIterator, PointsSeries, WindowReader } from './iterators.ts';
 
 /** Sorted unique timestamps with values; some values are stale markers (flag). Long enough for a window to outgrow its arrays. */
 const seriesArb = fc
@@ -59,5 +59,35 @@ describe('WindowReader', () => {
         }
       }),
     );
+  });
+});
+
+describe('histogram samples', () => {
+  const hist = (count: number): FloatHistogram => ({
+    counterResetHint: 'unknown', schema: 0, zeroThreshold: 0, zeroCount: 0, count, sum: count,
+    positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [count], negativeSpans: [], negativeBuckets: [],
+  });
+  // Floats at 10 and 40, histograms at 20 (count 5), 30 (count 2: a reset) and 50 (stale).
+  const mixed = (): PointsSeries =>
+    new PointsSeries(Labels.EMPTY, [{ t: 10, f: 1 }, { t: 40, f: 4 }], false, [
+      { t: 20, h: hist(5) }, { t: 30, h: hist(2) }, { t: 50, h: staleHistogram() },
+    ]);
+
+  it('are selected next to floats, and a stale histogram ends the series', () => {
+    const it = new LookbackIterator(100);
+    it.reset(mixed());
+    const got: string[] = [];
+    for (const t of [10, 25, 35, 45, 55]) got.push(it.select(t, 100) ? (it.h ? `h${it.h.count}` : `f${it.f}`) : '-');
+    assert.deepEqual(got, ['f1', 'h5', 'h2', 'f4', '-']);
+  });
+
+  it('fill windows beside the floats, with inferred resets for statistics-only reads', () => {
+    const w = new WindowReader();
+    w.reset(mixed(), true);
+    assert.equal(w.fill(0, 60), 4);
+    assert.deepEqual(w.histPoints().map((p) => [p.t, p.h.counterResetHint]), [[20, 'unknown'], [30, 'reset']]);
+    w.fill(25, 60);
+    assert.equal(w.histCount, 1);
+    assert.equal(w.length, 2);
   });
 });

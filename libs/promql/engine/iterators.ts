@@ -2,10 +2,11 @@
 // MemoizedSeriesIterator), the forward-only window reader behind range selection (its
 // BufferedSeriesIterator + matrixIterSlice), and series made of already evaluated points.
 
-import { Labels, isStaleNaN } from '../../model/index.ts';
+import { Labels, isStaleHistogram, isStaleNaN, type FloatHistogram } from '../../model/index.ts';
 import { ValueType, type SampleIterator, type Series as StorageSeries } from '../../storage/index.ts';
 import { PromQLError } from './errors.ts';
-import type { FloatWindow, FPoint } from './value.ts';
+import { detectReset } from './functions_native.ts';
+import type { FloatWindow, FPoint, HPoint } from './value.ts';
 
 const MIN_TIME = Number.MIN_SAFE_INTEGER;
 
@@ -13,9 +14,35 @@ export function nativeHistogramsUnsupported(): PromQLError {
   return new PromQLError('execution', 'native histograms are not supported by this engine yet');
 }
 
-function checkFloat(vt: ValueType): void {
-  if (vt === ValueType.Histogram || vt === ValueType.FloatHistogram) throw nativeHistogramsUnsupported();
+function isHistogram(vt: ValueType): boolean {
+  return vt === ValueType.Histogram || vt === ValueType.FloatHistogram;
 }
+
+/**
+ * Counter-reset hints as Prometheus' HistogramStatsIterator sets them: an unknown hint becomes
+ * reset or not_reset by comparison with the histogram read before it (none after a seek).
+ */
+class ResetInference {
+  private last: FloatHistogram | undefined;
+
+  constructor(readonly enabled: boolean) {}
+
+  /** `h` is the caller's own copy. */
+  apply(h: FloatHistogram): void {
+    if (isStaleHistogram(h)) {
+      this.last = undefined;
+      return;
+    }
+    if (h.counterResetHint === 'unknown' && this.last !== undefined) h.counterResetHint = detectReset(h, this.last) ? 'reset' : 'not_reset';
+    this.last = h;
+  }
+
+  forget(): void {
+    this.last = undefined;
+  }
+}
+
+const NO_INFERENCE = new ResetInference(false);
 
 /**
  * Remembers the sample before the current one, so that a seek to t can answer "the latest sample
@@ -27,20 +54,29 @@ export class LookbackIterator {
   private lastT = MIN_TIME;
   private prevT = MIN_TIME;
   private prevF = 0;
-  /** The sample `select` found. */
+  private prevH: FloatHistogram | undefined;
+  /** The sample `select` found: a float in `f`, or a histogram in `h` (then set, else undefined). */
   t = 0;
   f = 0;
+  h: FloatHistogram | undefined;
+  private infer = NO_INFERENCE;
+  private curH: FloatHistogram | undefined;
 
   constructor(private readonly delta: number) {}
 
-  /** Starts on a series, reusing the previous series' iterator where storage can. */
-  reset(s: StorageSeries): void {
+  /**
+   * Starts on a series, reusing the previous series' iterator where storage can. With
+   * `inferResets`, histograms get the hints a statistics-only read gives them (ResetInference).
+   */
+  reset(s: StorageSeries, inferResets = false): void {
+    this.infer = inferResets ? new ResetInference(true) : NO_INFERENCE;
+    this.prevH = undefined;
+    this.curH = undefined;
     const it = s.iterator(this.it);
     this.it = it;
     this.lastT = MIN_TIME;
     this.prevT = MIN_TIME;
     this.vt = it.next();
-    checkFloat(this.vt);
     if (this.vt !== ValueType.None) this.lastT = it.atT();
   }
 
@@ -48,11 +84,26 @@ export class LookbackIterator {
     if (this.vt === ValueType.None) return ValueType.None;
     const it = this.it!;
     this.prevT = it.atT();
-    this.prevF = it.atF();
+    if (isHistogram(this.vt)) {
+      // atFH copies: only histogram series pay for it.
+      this.prevH = this.histogram();
+      this.curH = undefined;
+    } else {
+      this.prevF = it.atF();
+      this.prevH = undefined;
+    }
     this.vt = it.next();
-    checkFloat(this.vt);
     if (this.vt !== ValueType.None) this.lastT = it.atT();
     return this.vt;
+  }
+
+  /** The current sample's histogram, read (and its hint inferred) once per sample. */
+  private histogram(): FloatHistogram {
+    if (this.curH === undefined) {
+      this.curH = this.it!.atFH();
+      if (this.infer.enabled) this.infer.apply(this.curH);
+    }
+    return this.curH;
   }
 
   /** Positions on the first sample at or after t. */
@@ -62,8 +113,9 @@ export class LookbackIterator {
     if (this.vt !== ValueType.None && t0 > this.lastT) {
       // Jumping further than the delta: the remembered sample is useless, let storage skip ahead.
       this.prevT = MIN_TIME;
+      this.infer.forget();
+      this.curH = undefined;
       this.vt = it.seek(t0);
-      checkFloat(this.vt);
       if (this.vt === ValueType.None) return this.vt;
       this.lastT = it.atT();
     }
@@ -82,22 +134,26 @@ export class LookbackIterator {
   select(refTime: number, lookback: number): boolean {
     const vt = this.seek(refTime);
     let t: number;
-    let f: number;
+    let f = 0;
+    let h: FloatHistogram | undefined;
     if (vt === ValueType.None) {
       const err = this.it!.err();
       if (err) throw err;
     }
     if (vt !== ValueType.None && this.it!.atT() <= refTime) {
       t = this.it!.atT();
-      f = this.it!.atF();
+      if (isHistogram(vt)) h = this.histogram();
+      else f = this.it!.atF();
     } else {
       if (this.prevT === MIN_TIME || this.prevT <= refTime - lookback) return false;
       t = this.prevT;
+      h = this.prevH;
       f = this.prevF;
     }
-    if (isStaleNaN(f)) return false;
+    if (h !== undefined ? isStaleHistogram(h) : isStaleNaN(f)) return false;
     this.t = t;
     this.f = f;
+    this.h = h;
     return true;
   }
 }
@@ -115,6 +171,9 @@ export class WindowReader implements FloatWindow {
   fs = new Float64Array(64);
   lo = 0;
   hi = 0;
+  /** Histogram samples in the window, oldest first: `hist[hlo..]` (floats stay in ts/fs). */
+  hist: HPoint[] = [];
+  hlo = 0;
   private mint = 0;
   private maxt = 0;
   // points() as of the last fill: `pts` is a prefix of `pool`, whose objects are reused.
@@ -124,11 +183,24 @@ export class WindowReader implements FloatWindow {
 
   /** Samples in the window. */
   get length(): number {
-    return this.hi - this.lo;
+    return this.hi - this.lo + this.hist.length - this.hlo;
   }
 
-  /** Starts on a series, reusing the previous series' iterator where storage can. */
-  reset(s: StorageSeries): void {
+  /** Histogram samples in the window. */
+  get histCount(): number {
+    return this.hist.length - this.hlo;
+  }
+
+  /** The window's histogram points, oldest first (a new array). */
+  histPoints(): HPoint[] {
+    return this.hist.slice(this.hlo);
+  }
+
+  private infer = NO_INFERENCE;
+
+  /** Starts on a series, reusing the previous series' iterator where storage can (`inferResets`: see LookbackIterator). */
+  reset(s: StorageSeries, inferResets = false): void {
+    this.infer = inferResets ? new ResetInference(true) : NO_INFERENCE;
     this.it = s.iterator(this.it);
     this.vt = ValueType.None;
     this.started = false;
@@ -138,6 +210,8 @@ export class WindowReader implements FloatWindow {
   clear(): void {
     this.lo = 0;
     this.hi = 0;
+    if (this.hist.length > 0) this.hist = [];
+    this.hlo = 0;
     this.ptsStale = true;
   }
 
@@ -173,21 +247,31 @@ export class WindowReader implements FloatWindow {
   private fillWindow(): number {
     const mint = this.mint;
     const maxt = this.maxt;
-    const before = this.hi - this.lo;
+    const before = this.length;
     while (this.lo < this.hi && this.ts[this.lo]! <= mint) this.lo++;
+    if (this.hist.length > 0) this.trimHist(mint);
     this.ptsStale = true;
-    if (mint === maxt) return this.hi - this.lo - before;
+    if (mint === maxt) return this.length - before;
     const it = this.it!;
     if (!this.started) {
       this.started = true;
       this.vt = it.seek(mint + 1);
-    } else if (this.vt !== ValueType.None && this.lo === this.hi && it.atT() <= mint) {
+    } else if (this.vt !== ValueType.None && this.lo === this.hi && this.hlo === this.hist.length && it.atT() <= mint) {
+      this.infer.forget();
       this.vt = it.seek(mint + 1);
     }
     while (this.vt !== ValueType.None) {
-      checkFloat(this.vt);
       const t = it.atT();
       if (t > maxt) break;
+      if (isHistogram(this.vt)) {
+        if (t > mint || this.infer.enabled) {
+          const h = it.atFH();
+          if (this.infer.enabled) this.infer.apply(h);
+          if (t > mint && !isStaleHistogram(h)) this.hist.push({ t, h });
+        }
+        this.vt = it.next();
+        continue;
+      }
       const f = it.atF();
       if (t > mint && !isStaleNaN(f)) {
         if (this.hi === this.ts.length) this.makeRoom();
@@ -201,7 +285,16 @@ export class WindowReader implements FloatWindow {
       const err = it.err();
       if (err) throw err;
     }
-    return this.hi - this.lo - before;
+    return this.length - before;
+  }
+
+  private trimHist(mint: number): void {
+    const hist = this.hist;
+    while (this.hlo < hist.length && hist[this.hlo]!.t <= mint) this.hlo++;
+    if (this.hlo > 32 && this.hlo * 2 > hist.length) {
+      hist.splice(0, this.hlo);
+      this.hlo = 0;
+    }
   }
 
   /** Moves the window to the front of the arrays, or into larger ones when it fills half. */
@@ -252,43 +345,70 @@ export class PointBuffer {
   }
 }
 
-/** Iterates points already in memory (subquery results fed to range-vector functions). */
+/**
+ * Iterates points already in memory (subquery results fed to range-vector functions): floats and,
+ * when given, histograms, merged by time.
+ */
 export class FPointIterator implements SampleIterator {
   private i = -1;
+  private j = 0;
+  private cur: ValueType = ValueType.None;
 
-  constructor(private points: readonly FPoint[]) {}
+  constructor(
+    private points: readonly FPoint[],
+    private hpoints: readonly HPoint[] = [],
+  ) {}
 
-  reset(points: readonly FPoint[]): void {
+  reset(points: readonly FPoint[], hpoints: readonly HPoint[] = []): void {
     this.points = points;
+    this.hpoints = hpoints;
     this.i = -1;
+    this.j = 0;
+    this.cur = ValueType.None;
   }
 
   next(): ValueType {
-    if (this.i < this.points.length) this.i++;
-    return this.i < this.points.length ? ValueType.Float : ValueType.None;
+    if (this.hpoints.length === 0) {
+      if (this.i < this.points.length) this.i++;
+      return this.i < this.points.length ? ValueType.Float : ValueType.None;
+    }
+    // i is the next float, j the next histogram; cur says which one was taken last.
+    if (this.i < 0) this.i = 0;
+    else if (this.cur === ValueType.Float) this.i++;
+    else if (this.cur === ValueType.FloatHistogram) this.j++;
+    return this.pick();
+  }
+
+  private pick(): ValueType {
+    const ft = this.i < this.points.length ? this.points[this.i]!.t : Infinity;
+    const ht = this.j < this.hpoints.length ? this.hpoints[this.j]!.t : Infinity;
+    if (ft === Infinity && ht === Infinity) this.cur = ValueType.None;
+    else this.cur = ft <= ht ? ValueType.Float : ValueType.FloatHistogram;
+    return this.cur;
   }
 
   seek(t: number): ValueType {
     if (this.i < 0) this.i = 0;
     while (this.i < this.points.length && this.points[this.i]!.t < t) this.i++;
-    return this.i < this.points.length ? ValueType.Float : ValueType.None;
+    if (this.hpoints.length === 0) return this.i < this.points.length ? ValueType.Float : ValueType.None;
+    while (this.j < this.hpoints.length && this.hpoints[this.j]!.t < t) this.j++;
+    return this.pick();
   }
 
   atT(): number {
-    return this.points[this.i]!.t;
+    return this.cur === ValueType.FloatHistogram ? this.hpoints[this.j]!.t : this.points[this.i]!.t;
   }
 
   atF(): number {
     return this.points[this.i]!.f;
   }
 
-  /** Float points only. */
-  atH(): never {
-    throw nativeHistogramsUnsupported();
+  atH(): FloatHistogram {
+    return this.hpoints[this.j]!.h;
   }
 
-  atFH(): never {
-    throw nativeHistogramsUnsupported();
+  atFH(): FloatHistogram {
+    return this.hpoints[this.j]!.h;
   }
 
   err(): Error | undefined {
@@ -302,11 +422,12 @@ export class PointsSeries implements StorageSeries {
     readonly labels: Labels,
     private readonly points: readonly FPoint[],
     readonly dropName: boolean,
+    private readonly hpoints: readonly HPoint[] = [],
   ) {}
 
   iterator(reuse?: SampleIterator): SampleIterator {
-    if (!(reuse instanceof FPointIterator)) return new FPointIterator(this.points);
-    reuse.reset(this.points);
+    if (!(reuse instanceof FPointIterator)) return new FPointIterator(this.points, this.hpoints);
+    reuse.reset(this.points, this.hpoints);
     return reuse;
   }
 }

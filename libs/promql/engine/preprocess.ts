@@ -267,3 +267,27 @@ export function selectorsWithHints(
   });
   return out;
 }
+
+/**
+ * Selectors whose histograms only feed histogram_count/sum/avg. Prometheus reads those through
+ * its HistogramStatsIterator, which infers counter resets between consecutive samples; the
+ * engine does the same for them (a subquery or binary operator in between stops it).
+ */
+export function statsOnlySelectors(e: Expr): Set<VectorSelector> {
+  const out = new Set<VectorSelector>();
+  inspect(e, (n, path) => {
+    if (n.kind !== 'VectorSelector') return;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const p = path[i]!;
+      if (p.kind === 'BinaryExpr' || p.kind === 'SubqueryExpr') return;
+      if (p.kind !== 'Call') continue;
+      const name = (p as Call).func.name;
+      if (name === 'histogram_count' || name === 'histogram_sum' || name === 'histogram_avg') {
+        out.add(n);
+        return;
+      }
+      if (name === 'histogram_quantile' || name === 'histogram_fraction') return;
+    }
+  });
+  return out;
+}

@@ -19,7 +19,7 @@ export function createRunOptions(o: { enableExperimental?: boolean } = {}): RunO
   // Parse everything Prometheus' test parser accepts, so experimental cases are recognised and
   // skipped (or run, when enabled) rather than failing to parse.
   const parser = { parseExpr: (s: string) => parseExpr(s, { enableExperimentalFunctions: true }), exprToString };
-  // The switch for native histograms: the head stores them, the engine does not evaluate them
-  // yet. Flip it when it does; until then their cases are skipped ("native histograms").
-  return { engine, parser, enableExperimental, nativeHistograms: false };
+  // Native histogram cases run; those the engine declares unsupported are skipped
+  // ("native histograms") by the runner.
+  return { engine, parser, enableExperimental, nativeHistograms: true };
 }

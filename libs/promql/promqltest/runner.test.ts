@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FakeEngine, fakeParser, type FakeEngineKnobs } from './fake_engine_test_util.ts';
-import { runScript, SkipReason, type FileReport, type RunOptions } from './runner.ts';
+import { FakeEngine, FakeEngineError, fakeParser, type FakeEngineKnobs } from './fake_engine_test_util.ts';
+import { NATIVE_HISTOGRAMS_UNSUPPORTED, runScript, SkipReason, type FileReport, type RunOptions, type TestEngine } from './runner.ts';
 
 async function run(text: string, opts: { name?: string; knobs?: FakeEngineKnobs } & Partial<RunOptions> = {}): Promise<FileReport & { engine: FakeEngine }> {
   const engine = new FakeEngine(opts.knobs);
@@ -343,8 +343,32 @@ eval instant at 1m hist
     assert.match(ran.cases[3]!.message!, /count:5/);
   });
 
+  it('skips a case the engine declares unsupported for native histograms; other errors fail', async () => {
+    const engine: TestEngine = {
+      instantQuery: (_q, qs) => ({
+        exec: async () => {
+          throw new FakeEngineError(qs === 'hist' ? NATIVE_HISTOGRAMS_UNSUPPORTED : 'boom');
+        },
+      }),
+      rangeQuery: () => ({ exec: async () => { throw new FakeEngineError('boom'); } }),
+    };
+    const r = await runScript('x.test', `
+load 1m
+  hist {{schema:0 sum:1 count:1 buckets:[1]}}
+
+eval instant at 0 hist
+  hist {{schema:0 sum:1 count:1 buckets:[1]}}
+
+eval instant at 0 other
+`, { engine, parser: fakeParser, nativeHistograms: true });
+    assert.deepEqual(r.cases.map((c) => [c.status, c.reason]), [
+      ['skipped', SkipReason.NativeHistograms],
+      ['failed', undefined],
+    ]);
+  });
+
   it('treats load_with_nhcb classic series as floats and their NHCB as native histograms', async () => {
-    const r = await run(`
+    const text = `
 load_with_nhcb 1m
   h_bucket{le="1"} 1
   h_bucket{le="+Inf"} 2
@@ -356,14 +380,19 @@ eval instant at 0 h_count
   h_count 2
 
 eval instant at 0 h
+  h {{schema:-53 sum:3 count:2 custom_values:[1] buckets:[1 1]}}
 
 eval instant at 0 single
-`);
+  single {{schema:-53 count:1 buckets:[1]}}
+`;
+    const r = await run(text);
     assert.deepEqual(r.cases.map((c) => [c.status, c.reason]), [
       ['passed', undefined],
       ['skipped', SkipReason.NativeHistograms],
       ['skipped', SkipReason.NativeHistograms],
     ]);
+    const ran = await run(text, { nativeHistograms: true });
+    assert.deepEqual(ran.cases.map((c) => c.status), ['passed', 'passed', 'passed'], ran.cases.map((c) => c.message ?? '').join('\n'));
   });
 
   it('skips experimental files and features unless enabled', async () => {

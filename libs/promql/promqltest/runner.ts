@@ -2,7 +2,7 @@
 // (as the ingester does), evaluates every eval command the way Prometheus' promqltest does, and
 // reports each case as passed, failed or skipped (with one of the accepted skip reasons).
 
-import { Labels, METRIC_NAME } from '../../model/index.ts';
+import { CUSTOM_BUCKETS_SCHEMA, Labels, METRIC_NAME, isStaleNaN, type FloatHistogram } from '../../model/index.ts';
 import type { Queryable } from '../../storage/index.ts';
 import { Head } from '../../tsdb/index.ts';
 import type { Annotation } from '../engine/index.ts';
@@ -80,8 +80,9 @@ export interface RunOptions {
   enableExperimental?: boolean;
   /**
    * The engine evaluates native histograms: run the cases that need them instead of skipping
-   * them ("native histograms"). Histogram points are loaded into the head either way. Cases on
-   * the NHCB series `load_with_nhcb` derives stay skipped (the conversion is not implemented).
+   * them ("native histograms"). Histogram points (and the NHCB series `load_with_nhcb` derives)
+   * are loaded into the head either way. A case the engine declares unsupported
+   * (NATIVE_HISTOGRAMS_UNSUPPORTED) is skipped.
    */
   nativeHistograms?: boolean;
 }
@@ -105,17 +106,14 @@ class Failure {
 /** Per-file state: the head and what the cases on it need. */
 class TestStorage {
   head = new Head({ chunkRange: HEAD_CHUNK_RANGE });
-  /** Series with native-histogram points (stored; their cases need an engine that evaluates them). */
+  /** Series with native-histogram points, NHCB included (their cases need an engine that evaluates them). */
   histogramSeries: Labels[] = [];
-  /** The NHCB series `load_with_nhcb` would derive (not stored). */
-  nhcbSeries: Labels[] = [];
   /** Series loaded with start timestamps (not stored). */
   startTimestampSeries: Labels[] = [];
 
   clear(): void {
     this.head = new Head({ chunkRange: HEAD_CHUNK_RANGE });
     this.histogramSeries = [];
-    this.nhcbSeries = [];
     this.startTimestampSeries = [];
   }
 
@@ -141,7 +139,12 @@ class TestStorage {
         if (hasHistogram) this.histogramSeries.push(s.labels);
         if (s.hasStartTimestamps) this.startTimestampSeries.push(s.labels);
       }
-      if (cmd.withNHCB) this.nhcbSeries.push(...nhcbSeries(cmd));
+      if (cmd.withNHCB) {
+        for (const n of nhcbSeries(cmd)) {
+          for (const p of n.points) app.appendHistogram(0, n.labels, p.t, undefined, p.h);
+          this.histogramSeries.push(n.labels);
+        }
+      }
     } catch (e) {
       app.rollback();
       throw e;
@@ -150,22 +153,79 @@ class TestStorage {
   }
 }
 
-/** The native histograms with custom buckets that `load_with_nhcb` derives from classic ones. */
-function nhcbSeries(cmd: LoadCmd): Labels[] {
-  const out = new Map<string, Labels>();
+/** One classic histogram's values at one timestamp. */
+interface ClassicPoint {
+  /** Cumulative count by upper bound. */
+  buckets: Map<number, number>;
+  count?: number;
+  sum?: number;
+}
+
+/**
+ * The native histograms with custom buckets that `load_with_nhcb` derives from classic ones: per
+ * series (labels without `le`, name without the suffix) and timestamp, the bucket bounds seen in
+ * any of its samples, the `_bucket` counts made non-cumulative, `_count` (else the +Inf bucket)
+ * and `_sum` (else 0).
+ */
+function nhcbSeries(cmd: LoadCmd): { labels: Labels; points: { t: number; h: FloatHistogram }[] }[] {
+  const byBase = new Map<string, { labels: Labels; bounds: Set<number>; at: Map<number, ClassicPoint> }>();
   for (const s of cmd.series) {
     const name = s.labels.metricName();
     const suffix = ['_bucket', '_count', '_sum'].find((x) => name.endsWith(x));
     if (suffix === undefined) continue;
+    let le = 0;
     if (suffix === '_bucket') {
-      const le = parseGoFloat(s.labels.get('le'));
-      if (!s.labels.has('le') || le === undefined || Number.isNaN(le)) continue;
+      const v = parseGoFloat(s.labels.get('le'));
+      if (!s.labels.has('le') || v === undefined || Number.isNaN(v)) continue;
+      le = v;
     }
-    if (!s.values.some((v) => !v.omitted && !v.histogram)) continue;
     const base = s.labels.builder().del('le').set(METRIC_NAME, name.slice(0, -suffix.length)).labels();
-    out.set(base.toString(), base);
+    const key = base.toString();
+    let e = byBase.get(key);
+    if (!e) byBase.set(key, (e = { labels: base, bounds: new Set(), at: new Map() }));
+    for (let i = 0; i < s.values.length; i++) {
+      const v = s.values[i]!;
+      if (v.omitted || v.histogram || isStaleNaN(v.value)) continue;
+      const t = i * cmd.interval;
+      let p = e.at.get(t);
+      if (!p) e.at.set(t, (p = { buckets: new Map() }));
+      if (suffix === '_bucket') {
+        e.bounds.add(le);
+        p.buckets.set(le, v.value);
+      } else if (suffix === '_count') {
+        p.count = v.value;
+      } else {
+        p.sum = v.value;
+      }
+    }
   }
-  return [...out.values()];
+  const out: { labels: Labels; points: { t: number; h: FloatHistogram }[] }[] = [];
+  for (const e of byBase.values()) {
+    if (e.bounds.size === 0) continue;
+    const bounds = [...e.bounds].filter((b) => b !== Infinity).sort((a, b) => a - b);
+    const points: { t: number; h: FloatHistogram }[] = [];
+    for (const [t, p] of [...e.at].sort((a, b) => a[0] - b[0])) {
+      const buckets = new Array<number>(bounds.length + 1).fill(0);
+      let prev = 0;
+      for (const [ub, cum] of [...p.buckets].sort((a, b) => a[0] - b[0])) {
+        const idx = ub === Infinity ? bounds.length : bounds.indexOf(ub);
+        buckets[idx] = cum - prev;
+        prev = cum;
+      }
+      const count = p.count ?? prev;
+      if (!p.buckets.has(Infinity)) buckets[bounds.length] = count - prev;
+      points.push({
+        t,
+        h: {
+          counterResetHint: 'unknown', schema: CUSTOM_BUCKETS_SCHEMA, zeroThreshold: 0, zeroCount: 0, count, sum: p.sum ?? 0,
+          positiveSpans: [{ offset: 0, length: buckets.length }], negativeSpans: [], positiveBuckets: buckets, negativeBuckets: [],
+          customValues: bounds,
+        },
+      });
+    }
+    out.push({ labels: e.labels, points });
+  }
+  return out;
 }
 
 /** Text that only experimental syntax produces (checked when our parser rejects a query). */
@@ -241,6 +301,11 @@ export async function runScript(name: string, text: string, opts: RunOptions): P
           break;
         }
         const f = await evaluate(cmd, storage.head, opts);
+        if (f === 'unsupported') {
+          // Only with native histograms enabled does the engine reach this error.
+          add({ ...base, status: 'skipped', reason: SkipReason.NativeHistograms });
+          break;
+        }
         add(f ? { ...base, status: 'failed', message: f.message, ...(f.diff ? { diff: f.diff } : {}) } : { ...base, status: 'passed' });
         break;
       }
@@ -253,7 +318,7 @@ export async function runScript(name: string, text: string, opts: RunOptions): P
 function skipReason(cmd: EvalCmd, storage: TestStorage, opts: RunOptions): SkipReason | undefined {
   const skipHistograms = opts.nativeHistograms !== true;
   if (skipHistograms) for (const e of cmd.expected.values()) if (e.values.some((v) => v.histogram)) return SkipReason.NativeHistograms;
-  const histogramSeries = skipHistograms ? [...storage.histogramSeries, ...storage.nhcbSeries] : storage.nhcbSeries;
+  const histogramSeries = skipHistograms ? storage.histogramSeries : [];
   let expr: Expr | undefined;
   try {
     expr = opts.parser.parseExpr(cmd.expr);
@@ -276,10 +341,22 @@ function skipReason(cmd: EvalCmd, storage: TestStorage, opts: RunOptions): SkipR
   return undefined;
 }
 
-async function evaluate(cmd: EvalCmd, queryable: Queryable, opts: RunOptions): Promise<Failure | undefined> {
+/** The error Strata's engine gives for native-histogram evaluation it does not implement. */
+export const NATIVE_HISTOGRAMS_UNSUPPORTED = 'native histograms are not supported by this engine yet';
+
+/** Thrown out of a case when the engine declared its native-histogram evaluation unsupported. */
+class Unsupported extends Error {}
+
+function checkUnsupported(err: unknown): void {
+  if (errorMessage(err).includes(NATIVE_HISTOGRAMS_UNSUPPORTED)) throw new Unsupported();
+}
+
+/** A failure, nothing (passed), or 'unsupported' when the engine declared the case unsupported. */
+async function evaluate(cmd: EvalCmd, queryable: Queryable, opts: RunOptions): Promise<Failure | 'unsupported' | undefined> {
   try {
     return cmd.isRange ? await evalRange(cmd, queryable, opts) : await evalInstant(cmd, queryable, opts);
   } catch (e) {
+    if (e instanceof Unsupported) return 'unsupported';
     return new Failure(crashMessage(e));
   }
 }
@@ -289,6 +366,7 @@ async function startQuery(make: () => TestQuery | Promise<TestQuery>): Promise<{
     return { q: await make() };
   } catch (err) {
     if (isCrash(err)) throw err;
+    checkUnsupported(err);
     return { err };
   }
 }
@@ -298,6 +376,7 @@ async function execQuery(q: TestQuery): Promise<{ res: Awaited<ReturnType<TestQu
     return { res: await q.exec() };
   } catch (err) {
     if (isCrash(err)) throw err;
+    checkUnsupported(err);
     return { err };
   } finally {
     q.close?.();

@@ -47,3 +47,4 @@ export { TimeSplitQueryable } from './time_split.ts';
 export type { TimeSplitOptions } from './time_split.ts';
 export { BlocksQueryable, StoreGatewaysUnavailableError } from './blocks_queryable.ts';
 export type { BlocksQueryableOptions, StoreGatewayReader } from './blocks_queryable.ts';
+export { DedupSampleIterator, ReplicaDedupQueryable } from './replica_dedup.ts';

@@ -5,7 +5,9 @@ import type { Queryable } from '../../../libs/storage/index.ts';
 import { isObjectNotFound, tenantBucket } from '../../../libs/objstore/index.ts';
 import { StoreGatewayClient } from '../../storegateway/index.ts';
 import { LocalIngesterReader, ingesterInstanceId } from '../../ingester/index.ts';
-import { BlocksQueryable, Engine, IngestersMetadata, IngestersQueryable, TimeSplitQueryable, createQuerier } from '../../querier/index.ts';
+import {
+  BlocksQueryable, Engine, IngestersMetadata, IngestersQueryable, ReplicaDedupQueryable, TimeSplitQueryable, createQuerier,
+} from '../../querier/index.ts';
 import { readBucketIndex, type BucketIndex } from '../../../libs/bucketindex/index.ts';
 import type { StrataModule } from './context.ts';
 import { provided } from './context.ts';
@@ -68,12 +70,13 @@ export const QUERIER_MODULES: readonly StrataModule[] = [
             uploadGracePeriod: 3 * ctx.config.blocks_storage.bucket_store.sync_interval,
           })
           : undefined;
-        return new TimeSplitQueryable({
+        const split = new TimeSplitQueryable({
           ingesters: ingestersFor(tenant),
           ...(store ? { store } : {}),
           queryIngestersWithin: cfg.query_ingesters_within,
           queryStoreAfter: cfg.query_store_after,
         });
+        return cfg.replica_labels.length > 0 ? new ReplicaDedupQueryable(split, cfg.replica_labels) : split;
       };
       createQuerier({
         server: provided(ctx.server, 'HTTP server'),

@@ -1,8 +1,9 @@
 // Hand-written codecs of the ingester's read messages (proto/strata/ingester.proto): QueryRequest,
 // the QueryStreamResponse chunk stream (chunk bytes go out and come back as views, never
 // re-encoded), and the small label and metadata messages.
-import { Labels, Matcher, MatchType } from '../../libs/model/index.ts';
-import { chunkFromBytes, type TimedChunk } from '../../libs/tsdb/index.ts';
+import type { Labels, Matcher } from '../../libs/model/index.ts';
+import { Reader, Writer, readChunk, readLabels, readMatcher, toLabels, writeMatchers, type Fail } from '../../libs/protowire/index.ts';
+import type { TimedChunk } from '../../libs/tsdb/index.ts';
 
 /** One series as streamed: its labels and its chunks (not cut to the query range). */
 export interface StreamedSeries {
@@ -55,267 +56,8 @@ export class IngesterMessageError extends Error {
   }
 }
 
-const TWO_32 = 4294967296;
-const TWO_63 = 9223372036854775808;
+const fail: Fail = (message, cause) => new IngesterMessageError(message, cause === undefined ? undefined : { cause });
 
-/** The two's-complement int64 of a timestamp as [lo, hi] uint32s, clamped to the int64 range. */
-function int64Parts(v: number): [number, number] {
-  if (Number.isNaN(v)) throw new RangeError('NaN timestamp');
-  if (v >= TWO_63) return [0xffffffff, 0x7fffffff];
-  if (v < -TWO_63) return [0, 0x80000000];
-  const a = Math.abs(Math.trunc(v));
-  let hi = Math.floor(a / TWO_32) >>> 0;
-  let lo = (a - Math.floor(a / TWO_32) * TWO_32) >>> 0;
-  if (v < 0 && a !== 0) {
-    lo = (~lo + 1) >>> 0;
-    hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
-  }
-  return [lo, hi];
-}
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 0x80);
-    n++;
-  }
-  return n;
-}
-
-const MATCH_TYPES: readonly MatchType[] = [MatchType.Equal, MatchType.NotEqual, MatchType.Regexp, MatchType.NotRegexp];
-
-/** A growing protobuf writer; a sub-message reserves one length byte and moves its body if it needs more. */
-class Writer {
-  private buf: Buffer;
-  private pos = 0;
-
-  constructor(capacity = 256) {
-    this.buf = Buffer.allocUnsafe(capacity);
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  /** A non-negative safe integer. */
-  varint(v: number): void {
-    this.ensure(10);
-    const b = this.buf;
-    while (v >= 0x80) {
-      b[this.pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    b[this.pos++] = v;
-  }
-
-  private tag(field: number, wire: number): void {
-    this.varint((field << 3) | wire);
-  }
-
-  uint(field: number, v: number): void {
-    if (v === 0) return;
-    this.tag(field, 0);
-    this.varint(v);
-  }
-
-  bool(field: number, v: boolean): void {
-    if (v) this.uint(field, 1);
-  }
-
-  int64(field: number, v: number): void {
-    if (v === 0) return;
-    this.tag(field, 0);
-    if (v > 0 && v <= Number.MAX_SAFE_INTEGER) {
-      this.varint(v);
-      return;
-    }
-    let [lo, hi] = int64Parts(v);
-    this.ensure(10);
-    const b = this.buf;
-    while (hi !== 0) {
-      b[this.pos++] = (lo & 0x7f) | 0x80;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
-    }
-    while (lo > 0x7f) {
-      b[this.pos++] = (lo & 0x7f) | 0x80;
-      lo >>>= 7;
-    }
-    b[this.pos++] = lo;
-  }
-
-  /** Omitted when empty unless `always` (an element of a repeated string). */
-  string(field: number, s: string, always = false): void {
-    if (s === '' && !always) return;
-    const n = Buffer.byteLength(s, 'utf8');
-    this.tag(field, 2);
-    this.varint(n);
-    this.ensure(n);
-    this.pos += this.buf.write(s, this.pos, n, 'utf8');
-  }
-
-  bytes(field: number, data: Uint8Array): void {
-    if (data.length === 0) return;
-    this.tag(field, 2);
-    this.varint(data.length);
-    this.ensure(data.length);
-    this.buf.set(data, this.pos);
-    this.pos += data.length;
-  }
-
-  /** Starts a length-delimited sub-message; pass the result to `end`. */
-  begin(field: number): number {
-    this.tag(field, 2);
-    this.ensure(1);
-    return this.pos++;
-  }
-
-  end(start: number): void {
-    const len = this.pos - start - 1;
-    const n = varintSize(len);
-    if (n > 1) {
-      this.ensure(n - 1);
-      this.buf.copyWithin(start + n, start + 1, this.pos);
-      this.pos += n - 1;
-    }
-    const end = this.pos;
-    this.pos = start;
-    this.varint(len);
-    this.pos = end;
-  }
-
-  get length(): number {
-    return this.pos;
-  }
-
-  finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
-  }
-}
-
-class Reader {
-  pos: number;
-  readonly buf: Buffer;
-
-  constructor(
-    buf: Uint8Array,
-    start = 0,
-    readonly end: number = buf.length,
-  ) {
-    this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.pos = start;
-  }
-
-  private byte(): number {
-    if (this.pos >= this.end) throw new IngesterMessageError('truncated varint');
-    return this.buf[this.pos++]!;
-  }
-
-  varint(): number {
-    let v = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      const b = this.byte();
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) return v;
-      mul *= 0x80;
-    }
-    throw new IngesterMessageError('varint too long');
-  }
-
-  /** A two's-complement int64 as the nearest double. */
-  int64(): number {
-    let lo = 0;
-    let hi = 0;
-    let b = 0;
-    for (let i = 0; i < 4; i++) {
-      b = this.byte();
-      lo = (lo | ((b & 0x7f) << (i * 7))) >>> 0;
-      if (b < 0x80) return lo;
-    }
-    b = this.byte();
-    lo = (lo | ((b & 0x7f) << 28)) >>> 0;
-    hi = (b & 0x7f) >>> 4;
-    if (b < 0x80) return hi * TWO_32 + lo;
-    for (let i = 0; i < 5; i++) {
-      b = this.byte();
-      hi = (hi | ((b & 0x7f) << (i * 7 + 3))) >>> 0;
-      if (b < 0x80) return (hi | 0) * TWO_32 + lo;
-    }
-    throw new IngesterMessageError('varint too long');
-  }
-
-  /** The bounds of a length-delimited field's body; moves past it. */
-  delimited(): [start: number, end: number] {
-    const n = this.varint();
-    const start = this.pos;
-    if (n > this.end - start) throw new IngesterMessageError('length past the end');
-    this.pos += n;
-    return [start, this.pos];
-  }
-
-  sub(): Reader {
-    const [s, e] = this.delimited();
-    return new Reader(this.buf, s, e);
-  }
-
-  string(): string {
-    const [s, e] = this.delimited();
-    return this.buf.toString('utf8', s, e);
-  }
-
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 2) this.delimited();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 5) this.pos += 4;
-    else throw new IngesterMessageError(`unsupported wire type ${wire}`);
-    if (this.pos > this.end) throw new IngesterMessageError('truncated field');
-  }
-
-  /** The next field as [field, wire type], or undefined at the end. */
-  key(): [field: number, wire: number] | undefined {
-    if (this.pos >= this.end) return undefined;
-    const k = this.varint();
-    return [Math.floor(k / 8), k & 7];
-  }
-}
-
-// --- matchers and requests -------------------------------------------------------------------
-
-function writeMatchers(w: Writer, field: number, matchers: readonly Matcher[]): void {
-  for (const m of matchers) {
-    const at = w.begin(field);
-    w.uint(1, MATCH_TYPES.indexOf(m.type));
-    w.string(2, m.name);
-    w.string(3, m.value);
-    w.end(at);
-  }
-}
-
-/** Throws IngesterMessageError for an unknown type or an invalid regex. */
-function readMatcher(r: Reader): Matcher {
-  let type = 0;
-  let name = '';
-  let value = '';
-  for (let k = r.key(); k; k = r.key()) {
-    const [f, wire] = k;
-    if (f === 1 && wire === 0) type = r.varint();
-    else if (f === 2 && wire === 2) name = r.string();
-    else if (f === 3 && wire === 2) value = r.string();
-    else r.skip(wire);
-  }
-  const t = MATCH_TYPES[type];
-  if (t === undefined) throw new IngesterMessageError(`unknown label matcher type ${type}`);
-  try {
-    return new Matcher(t, name, value);
-  } catch (err) {
-    throw new IngesterMessageError(`invalid matcher for ${JSON.stringify(name)}: ${(err as Error).message}`, { cause: err });
-  }
-}
 
 export function encodeQueryRequest(q: QueryRequest): Buffer {
   const w = new Writer();
@@ -327,7 +69,7 @@ export function encodeQueryRequest(q: QueryRequest): Buffer {
 }
 
 export function decodeQueryRequest(buf: Uint8Array): QueryRequest {
-  const r = new Reader(buf);
+  const r = new Reader(buf, fail);
   let start = 0;
   let end = 0;
   let seriesOnly = false;
@@ -352,7 +94,7 @@ export function encodeLabelNamesRequest(q: LabelNamesRequest): Buffer {
 }
 
 export function decodeLabelNamesRequest(buf: Uint8Array): LabelNamesRequest {
-  const r = new Reader(buf);
+  const r = new Reader(buf, fail);
   let start = 0;
   let end = 0;
   const matchers: Matcher[] = [];
@@ -376,7 +118,7 @@ export function encodeLabelValuesRequest(q: LabelValuesRequest): Buffer {
 }
 
 export function decodeLabelValuesRequest(buf: Uint8Array): LabelValuesRequest {
-  const r = new Reader(buf);
+  const r = new Reader(buf, fail);
   let name = '';
   let start = 0;
   let end = 0;
@@ -400,7 +142,7 @@ export function encodeStrings(values: readonly string[]): Buffer {
 }
 
 export function decodeStrings(buf: Uint8Array): string[] {
-  const r = new Reader(buf);
+  const r = new Reader(buf, fail);
   const out: string[] = [];
   for (let k = r.key(); k; k = r.key()) {
     const [f, wire] = k;
@@ -419,7 +161,7 @@ export function encodeMetricsMetadataRequest(q: MetricsMetadataRequest): Buffer 
 }
 
 export function decodeMetricsMetadataRequest(buf: Uint8Array): MetricsMetadataRequest {
-  const r = new Reader(buf);
+  const r = new Reader(buf, fail);
   let limit = 0;
   let limitPerMetric = 0;
   let metric = '';
@@ -447,7 +189,7 @@ export function encodeMetricsMetadataResponse(ms: readonly MetricMetadata[]): Bu
 }
 
 export function decodeMetricsMetadataResponse(buf: Uint8Array): MetricMetadata[] {
-  const r = new Reader(buf);
+  const r = new Reader(buf, fail);
   const out: MetricMetadata[] = [];
   for (let k = r.key(); k; k = r.key()) {
     if (k[0] !== 1 || k[1] !== 2) {
@@ -526,54 +268,8 @@ export function encodeQueryStreamResponse(series: readonly StreamedSeries[]): Bu
   return b.flush() ?? Buffer.alloc(0);
 }
 
-function readLabels(r: Reader, flat: string[]): void {
-  let name = '';
-  let value = '';
-  for (let k = r.key(); k; k = r.key()) {
-    const [f, wire] = k;
-    if (f === 1 && wire === 2) name = r.string();
-    else if (f === 2 && wire === 2) value = r.string();
-    else r.skip(wire);
-  }
-  flat.push(name, value);
-}
-
-function readChunk(r: Reader): TimedChunk {
-  let minTime = 0;
-  let maxTime = 0;
-  let encoding = 0;
-  let data: Buffer = EMPTY;
-  for (let k = r.key(); k; k = r.key()) {
-    const [f, wire] = k;
-    if (f === 1 && wire === 0) minTime = r.int64();
-    else if (f === 2 && wire === 0) maxTime = r.int64();
-    else if (f === 3 && wire === 0) encoding = r.varint();
-    else if (f === 4 && wire === 2) {
-      const [s, e] = r.delimited();
-      data = r.buf.subarray(s, e);
-    } else r.skip(wire);
-  }
-  try {
-    return { chunk: chunkFromBytes(encoding, data), minTime, maxTime };
-  } catch (err) {
-    throw new IngesterMessageError((err as Error).message, { cause: err });
-  }
-}
-const EMPTY = Buffer.alloc(0);
-
-function toLabels(flat: string[]): Labels {
-  // Ingesters send sorted labels; anything else is sorted here rather than trusted.
-  if (Labels.validateSorted(flat) === undefined) return Labels.fromSortedFlat(flat);
-  try {
-    return Labels.fromStrings(...flat);
-  } catch (err) {
-    throw new IngesterMessageError((err as Error).message, { cause: err });
-  }
-}
-
-/** The series of one QueryStreamResponse; chunk data are views into `buf`, which must not change. */
 export function decodeQueryStreamResponse(buf: Uint8Array): StreamedSeries[] {
-  const r = new Reader(buf);
+  const r = new Reader(buf, fail);
   const out: StreamedSeries[] = [];
   for (let k = r.key(); k; k = r.key()) {
     if (k[0] !== 1 || k[1] !== 2) {
@@ -589,7 +285,7 @@ export function decodeQueryStreamResponse(buf: Uint8Array): StreamedSeries[] {
       else if (f === 2 && wire === 2) chunks.push(readChunk(s.sub()));
       else s.skip(wire);
     }
-    out.push({ labels: toLabels(flat), chunks });
+    out.push({ labels: toLabels(flat, fail), chunks });
   }
   return out;
 }

@@ -3,3 +3,5 @@ export { StaticDiscoverer } from './discovery.ts';
 export type { Discoverer, TargetGroup } from './discovery.ts';
 export { FileDiscoverer, parseTargetGroups } from './file.ts';
 export type { FileDiscovererOptions } from './file.ts';
+export { HTTPDiscoverer } from './http.ts';
+export type { HTTPDiscovererOptions } from './http.ts';

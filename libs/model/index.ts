@@ -33,7 +33,15 @@ export {
 export type { FloatHistogram, Histogram, Span } from './histogram.ts';
 export { parseSeriesSelector, SelectorError } from './selector.ts';
 export { goQuote, formatLabels } from './quote.ts';
-export { FastRegexMatcher, RegexError, RegexErrorCode, RegexMatchKind, compileRegex, quoteMeta } from './regex.ts';
+export {
+  FastRegexMatcher,
+  RegexError,
+  RegexErrorCode,
+  RegexMatchKind,
+  compileRegex,
+  compileRegexWithCaptures,
+  quoteMeta,
+} from './regex.ts';
 export {
   LabelsDiscardReason,
   NameValidationScheme,

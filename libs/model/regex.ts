@@ -106,7 +106,7 @@ type Node =
         | 'noWordBoundary'
         | 'emptyMatch';
     }
-  | { readonly op: 'capture'; readonly sub: Node }
+  | { readonly op: 'capture'; readonly sub: Node; readonly name: string }
   | { readonly op: 'concat' | 'alternate'; readonly subs: readonly Node[] }
   | { readonly op: 'star' | 'plus' | 'quest'; readonly sub: Node; readonly greedy: boolean }
   | { readonly op: 'repeat'; readonly sub: Node; readonly min: number; readonly max: number; readonly greedy: boolean };
@@ -122,6 +122,8 @@ interface Frame {
   /** Flags in force when the group opened; restored at its `)`. */
   readonly savedFlags: number;
   readonly capture: boolean;
+  /** The group's name, '' when unnamed. */
+  readonly name: string;
 }
 
 const PERL_GROUPS: Readonly<Record<string, { ranges: readonly number[]; negated: boolean }>> = {
@@ -188,7 +190,7 @@ function isValidCaptureName(name: string): boolean {
 class Parser {
   private pos = 0;
   private flags = DOT_NL | ONE_LINE;
-  private readonly frames: Frame[] = [{ alts: [], cur: [], savedFlags: 0, capture: false }];
+  private readonly frames: Frame[] = [{ alts: [], cur: [], savedFlags: 0, capture: false, name: '' }];
 
   constructor(private readonly src: string) {}
 
@@ -295,8 +297,8 @@ class Parser {
     this.push({ op: 'literal', cp, fold: (this.flags & FOLD_CASE) !== 0 });
   }
 
-  private openGroup(capture: boolean): void {
-    this.frames.push({ alts: [], cur: [], savedFlags: this.flags, capture });
+  private openGroup(capture: boolean, name = ''): void {
+    this.frames.push({ alts: [], cur: [], savedFlags: this.flags, capture, name });
   }
 
   private closeGroup(): void {
@@ -304,7 +306,7 @@ class Parser {
     const f = this.frames.pop()!;
     this.flags = f.savedFlags;
     const inner = finishFrame(f);
-    const node: Node = f.capture ? { op: 'capture', sub: inner } : inner;
+    const node: Node = f.capture ? { op: 'capture', sub: inner, name: f.name } : inner;
     checkHeight(node, this.src);
     this.push(node);
   }
@@ -403,7 +405,7 @@ class Parser {
       if (!isValidCaptureName(s.slice(nameStart, end))) {
         throw new RegexError(RegexErrorCode.InvalidNamedCapture, s.slice(start, end + 1));
       }
-      this.openGroup(true);
+      this.openGroup(true, s.slice(nameStart, end));
       this.pos = end + 1;
       return;
     }
@@ -1108,7 +1110,8 @@ function classSource(cls: CharClass): string {
 
 type Ctx = 'top' | 'concat' | 'operand';
 
-function emit(n: Node, ctx: Ctx): string {
+// With `caps`, capture groups are emitted as JS groups (same numbering as Go, unnamed since JS rejects duplicate names).
+function emit(n: Node, ctx: Ctx, caps = false): string {
   switch (n.op) {
     case 'literal': {
       if (!n.fold) return escapeLiteral(n.cp);
@@ -1136,13 +1139,13 @@ function emit(n: Node, ctx: Ctx): string {
     case 'emptyMatch':
       return '(?:)';
     case 'capture':
-      return emit(n.sub, ctx);
+      return caps ? `(${emit(n.sub, 'top', true)})` : emit(n.sub, ctx);
     case 'concat': {
-      const s = n.subs.map((x) => emit(x, 'concat')).join('');
+      const s = n.subs.map((x) => emit(x, 'concat', caps)).join('');
       return ctx === 'operand' ? `(?:${s})` : s;
     }
     case 'alternate': {
-      const s = n.subs.map((x) => emit(x, 'top')).join('|');
+      const s = n.subs.map((x) => emit(x, 'top', caps)).join('|');
       return ctx === 'top' ? s : `(?:${s})`;
     }
     case 'star':
@@ -1153,7 +1156,7 @@ function emit(n: Node, ctx: Ctx): string {
       if (n.op === 'repeat') q = n.max === -1 ? `{${n.min},}` : n.min === n.max ? `{${n.min}}` : `{${n.min},${n.max}}`;
       else q = n.op === 'star' ? '*' : n.op === 'plus' ? '+' : '?';
       // Greediness cannot change whether a fully anchored match exists; it is kept for fidelity.
-      const r = emit(n.sub, 'operand') + q + (n.greedy ? '' : '?');
+      const r = emit(n.sub, 'operand', caps) + q + (n.greedy ? '' : '?');
       // Go allows x{0}* (its lastRepeat check resets across (?i)); JS needs a group to repeat a repetition.
       return ctx === 'operand' ? `(?:${r})` : r;
     }
@@ -1406,6 +1409,27 @@ function toRegExp(root: Node, src: string): RegExp {
     // The emitter produced something JS rejects: our bug, not the user's.
     throw new RegexError(RegexErrorCode.InternalError, src, { cause: err });
   }
+}
+
+/**
+ * A fully anchored RegExp whose groups are the pattern's capture groups, numbered as in Go;
+ * `names[i]` is group i's name ('' when unnamed; `names[0]` is the whole match). For replacements.
+ */
+export function compileRegexWithCaptures(src: string): { re: RegExp; names: readonly string[] } {
+  const root = new Parser(src).parse();
+  const names: string[] = [''];
+  collectCaptureNames(root, names);
+  try {
+    return { re: new RegExp(`^(?:${emit(root, 'top', true)})$`, 'u'), names };
+  } catch (err) {
+    throw new RegexError(RegexErrorCode.InternalError, src, { cause: err });
+  }
+}
+
+function collectCaptureNames(n: Node, out: string[]): void {
+  if (n.op === 'capture') out.push(n.name);
+  if ('sub' in n) collectCaptureNames(n.sub, out);
+  if ('subs' in n) for (const x of n.subs) collectCaptureNames(x, out);
 }
 
 /** Escapes every RE2 metacharacter in `s` (Go's regexp.QuoteMeta). */

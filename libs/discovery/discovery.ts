@@ -26,3 +26,21 @@ export class StaticDiscoverer implements Discoverer {
     yield this.groups.map((g, i) => ({ source: String(i), targets: g.targets.map((t) => ({ __address__: t })), labels: g.labels }));
   }
 }
+
+/**
+ * Target groups from a decoded file or HTTP answer (`[{"targets": [...], "labels": {...}}]`):
+ * sources `<origin>:<index>`, and `meta` added to every group's labels. Throws with the reason.
+ */
+export function targetGroupsOf(doc: unknown, origin: string, meta: Readonly<Record<string, string>>): TargetGroup[] {
+  if (!Array.isArray(doc)) throw new Error('expected a list of target groups');
+  return doc.map((g: unknown, i) => {
+    const o = (g ?? {}) as { targets?: unknown; labels?: unknown };
+    if (!Array.isArray(o.targets) || !o.targets.every((t) => typeof t === 'string')) throw new Error(`group ${i}: "targets" must be a list of strings`);
+    const labels: Record<string, string> = { ...meta };
+    for (const [k, v] of Object.entries((o.labels ?? {}) as Record<string, unknown>)) {
+      if (typeof v !== 'string') throw new Error(`group ${i}: label ${k} must be a string`);
+      labels[k] = v;
+    }
+    return { source: `${origin}:${i}`, targets: (o.targets as string[]).map((t) => ({ __address__: t })), labels };
+  });
+}

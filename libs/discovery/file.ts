@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { Discoverer, TargetGroup } from './discovery.ts';
+import { targetGroupsOf, type Discoverer, type TargetGroup } from './discovery.ts';
 
 export interface FileDiscovererOptions {
   readonly files: readonly string[];
@@ -33,17 +33,7 @@ function expand(pattern: string): string[] {
 export function parseTargetGroups(text: string, file: string): TargetGroup[] {
   const doc: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   if (doc === null || doc === undefined) return [];
-  if (!Array.isArray(doc)) throw new Error('expected a list of target groups');
-  return doc.map((g: unknown, i) => {
-    const o = (g ?? {}) as { targets?: unknown; labels?: unknown };
-    if (!Array.isArray(o.targets) || !o.targets.every((t) => typeof t === 'string')) throw new Error(`group ${i}: "targets" must be a list of strings`);
-    const labels: Record<string, string> = { __meta_filepath: file };
-    for (const [k, v] of Object.entries((o.labels ?? {}) as Record<string, unknown>)) {
-      if (typeof v !== 'string') throw new Error(`group ${i}: label ${k} must be a string`);
-      labels[k] = v;
-    }
-    return { source: `${file}:${i}`, targets: (o.targets as string[]).map((t) => ({ __address__: t })), labels };
-  });
+  return targetGroupsOf(doc, file, { __meta_filepath: file });
 }
 
 export class FileDiscoverer implements Discoverer {

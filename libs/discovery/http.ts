@@ -1,7 +1,7 @@
 // `http_sd_configs` (Prometheus' HTTP discovery): every `refresh_interval` a GET of `url` returning
 // a JSON list of target groups (Content-Type application/json, status 200); each target gets
 // `__meta_url`. A failed or malformed answer keeps the last good groups and is reported.
-import type { Discoverer, TargetGroup } from './discovery.ts';
+import { targetGroupsOf, type Discoverer, type TargetGroup } from './discovery.ts';
 
 export interface HTTPDiscovererOptions {
   readonly url: string;
@@ -24,17 +24,7 @@ export class HTTPDiscoverer implements Discoverer {
     const type = res.headers.get('content-type') ?? '';
     if (!/^application\/json(;|$)/.test(type)) throw new Error(`unsupported content type "${type}"`);
     const doc = (await res.json()) as unknown;
-    if (!Array.isArray(doc)) throw new Error('expected a list of target groups');
-    return doc.map((g: unknown, i) => {
-      const o = (g ?? {}) as { targets?: unknown; labels?: unknown };
-      if (!Array.isArray(o.targets) || !o.targets.every((t) => typeof t === 'string')) throw new Error(`group ${i}: "targets" must be a list of strings`);
-      const labels: Record<string, string> = { __meta_url: this.opts.url };
-      for (const [k, v] of Object.entries((o.labels ?? {}) as Record<string, unknown>)) {
-        if (typeof v !== 'string') throw new Error(`group ${i}: label ${k} must be a string`);
-        labels[k] = v;
-      }
-      return { source: `${this.opts.url}:${i}`, targets: (o.targets as string[]).map((t) => ({ __address__: t })), labels };
-    });
+    return targetGroupsOf(doc, this.opts.url, { __meta_url: this.opts.url });
   }
 
   async *run(signal: AbortSignal): AsyncIterable<readonly TargetGroup[]> {

@@ -1,5 +1,5 @@
 // Public face of libs/discovery: target groups from static and file-based service discovery.
-export { StaticDiscoverer } from './discovery.ts';
+export { StaticDiscoverer, targetGroupsOf } from './discovery.ts';
 export type { Discoverer, TargetGroup } from './discovery.ts';
 export { FileDiscoverer, parseTargetGroups } from './file.ts';
 export type { FileDiscovererOptions } from './file.ts';

@@ -5,3 +5,5 @@ export { FileDiscoverer, parseTargetGroups } from './file.ts';
 export type { FileDiscovererOptions } from './file.ts';
 export { HTTPDiscoverer } from './http.ts';
 export type { HTTPDiscovererOptions } from './http.ts';
+export { DNSDiscoverer } from './dns.ts';
+export type { DNSDiscovererOptions } from './dns.ts';

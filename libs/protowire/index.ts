@@ -320,3 +320,37 @@ export function toLabels(flat: string[], fail: Fail): Labels {
   }
 }
 
+
+/** A series with its chunks (strata.*.v1.ChunkSeries: labels = 1, chunks = 2) as sub-message `field`. */
+export function writeChunkSeries(w: Writer, field: number, labels: Labels, chunks: readonly TimedChunk[]): void {
+  const at = w.begin(field);
+  const flat = labels.toFlat();
+  for (let i = 0; i < flat.length; i += 2) {
+    const l = w.begin(1);
+    w.string(1, flat[i]!);
+    w.string(2, flat[i + 1]!);
+    w.end(l);
+  }
+  for (const c of chunks) {
+    const ca = w.begin(2);
+    w.int64(1, c.minTime);
+    w.int64(2, c.maxTime);
+    w.uint(3, c.chunk.encoding);
+    w.bytes(4, c.chunk.bytes());
+    w.end(ca);
+  }
+  w.end(at);
+}
+
+/** The series of a ChunkSeries sub-message; chunk data are views into the reader's buffer. */
+export function readChunkSeries(s: Reader): { labels: Labels; chunks: TimedChunk[] } {
+  const flat: string[] = [];
+  const chunks: TimedChunk[] = [];
+  for (let j = s.key(); j; j = s.key()) {
+    const [f, wire] = j;
+    if (f === 1 && wire === 2) readLabels(s.sub(), flat);
+    else if (f === 2 && wire === 2) chunks.push(readChunk(s.sub()));
+    else s.skip(wire);
+  }
+  return { labels: toLabels(flat, s.fail), chunks };
+}

@@ -58,3 +58,20 @@ export function shutdownGrpc(server: grpc.Server, graceMs: number): Promise<void
     });
   });
 }
+
+/**
+ * Writes one message of a server stream; when grpc-js' buffer is full, resolves once the client
+ * has drained it (or cancelled), so a slow client slows the sender instead of growing memory.
+ */
+export async function writeWithBackpressure(call: grpc.ServerWritableStream<unknown, Buffer>, msg: Buffer | undefined): Promise<void> {
+  if (msg === undefined || call.write(msg)) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+  });
+}

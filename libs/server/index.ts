@@ -4,6 +4,6 @@ export type { ServerDeps, ListenAddress } from './server.ts';
 export { serverConfigSchema } from './config.ts';
 export type { ServerConfig } from './config.ts';
 export { createMetricsRegistry } from './metrics.ts';
-export { GrpcStatusError, grpc, toServiceError } from './grpc.ts';
+export { GrpcStatusError, grpc, toServiceError, writeWithBackpressure } from './grpc.ts';
 export type { RegisteredService } from './grpc.ts';
 export type { BuildInfo } from './metrics.ts';

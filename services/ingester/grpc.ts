@@ -2,7 +2,7 @@
 // WriteRequest bytes untouched in both directions: the distributor forwards series' original
 // bytes, the ingester decodes them with the same hand-written decoder as the HTTP receiver. The
 // read calls serve queriers: QueryStream sends chunks as stored, in batches, with backpressure.
-import { GrpcStatusError, grpc, toServiceError } from '../../libs/server/index.ts';
+import { GrpcStatusError, grpc, toServiceError, writeWithBackpressure } from '../../libs/server/index.ts';
 import { RemoteWriteError, WriteRequestDecoder } from '../../libs/remotewrite/index.ts';
 import { ORG_ID_HEADER, TenantError, tenantOfRequest } from '../../libs/tenant/index.ts';
 import { decodePushResponse, encodePushResponse } from './grpc_codec.ts';
@@ -66,18 +66,7 @@ const DEFAULT_STREAM_LIMITS: QueryStreamLimits = { maxSeriesPerMessage: 128, max
 /** Writes series in batches, waiting for the client whenever grpc-js' buffer is full; stops when cancelled. */
 async function streamSeries(call: grpc.ServerWritableStream<Buffer, Buffer>, series: AsyncIterable<StreamedSeries>, limits: QueryStreamLimits): Promise<void> {
   const batcher = new QueryStreamBatcher(limits.maxSeriesPerMessage, limits.maxBytesPerMessage);
-  const send = async (msg: Buffer | undefined): Promise<void> => {
-    if (msg === undefined || call.write(msg)) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        call.off('drain', done);
-        call.off('cancelled', done);
-        resolve();
-      };
-      call.on('drain', done);
-      call.on('cancelled', done);
-    });
-  };
+  const send = (msg: Buffer | undefined): Promise<void> => writeWithBackpressure(call, msg);
   for await (const s of series) {
     if (call.cancelled) return;
     await send(batcher.add(s));

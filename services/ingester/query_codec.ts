@@ -2,7 +2,7 @@
 // the QueryStreamResponse chunk stream (chunk bytes go out and come back as views, never
 // re-encoded), and the small label and metadata messages.
 import type { Labels, Matcher } from '../../libs/model/index.ts';
-import { Reader, Writer, readChunk, readLabels, readMatcher, toLabels, writeMatchers, type Fail } from '../../libs/protowire/index.ts';
+import { Reader, Writer, readChunkSeries, readMatcher, writeChunkSeries, writeMatchers, type Fail } from '../../libs/protowire/index.ts';
 import type { TimedChunk } from '../../libs/tsdb/index.ts';
 
 /** One series as streamed: its labels and its chunks (not cut to the query range). */
@@ -231,23 +231,7 @@ export class QueryStreamBatcher {
 
   add(s: StreamedSeries): Buffer | undefined {
     const w = this.w;
-    const at = w.begin(1);
-    const flat = s.labels.toFlat();
-    for (let i = 0; i < flat.length; i += 2) {
-      const l = w.begin(1);
-      w.string(1, flat[i]!);
-      w.string(2, flat[i + 1]!);
-      w.end(l);
-    }
-    for (const c of s.chunks) {
-      const ca = w.begin(2);
-      w.int64(1, c.minTime);
-      w.int64(2, c.maxTime);
-      w.uint(3, c.chunk.encoding);
-      w.bytes(4, c.chunk.bytes());
-      w.end(ca);
-    }
-    w.end(at);
+    writeChunkSeries(w, 1, s.labels, s.chunks);
     this.n++;
     return this.n >= this.maxSeries || w.length >= this.maxBytes ? this.flush() : undefined;
   }
@@ -276,16 +260,7 @@ export function decodeQueryStreamResponse(buf: Uint8Array): StreamedSeries[] {
       r.skip(k[1]);
       continue;
     }
-    const s = r.sub();
-    const flat: string[] = [];
-    const chunks: TimedChunk[] = [];
-    for (let j = s.key(); j; j = s.key()) {
-      const [f, wire] = j;
-      if (f === 1 && wire === 2) readLabels(s.sub(), flat);
-      else if (f === 2 && wire === 2) chunks.push(readChunk(s.sub()));
-      else s.skip(wire);
-    }
-    out.push({ labels: toLabels(flat, fail), chunks });
+    out.push(readChunkSeries(r.sub()));
   }
   return out;
 }

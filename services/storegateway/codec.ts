@@ -1,8 +1,7 @@
 // Hand-written codecs of the store-gateway's messages (proto/strata/storegateway.proto), over
 // libs/protowire like the ingester's; chunk bytes go out and come back as views, never re-encoded.
 import type { Matcher } from '../../libs/model/index.ts';
-import { Reader, Writer, readChunk, readLabels, readMatcher, toLabels, writeMatchers, type Fail } from '../../libs/protowire/index.ts';
-import type { TimedChunk } from '../../libs/tsdb/index.ts';
+import { Reader, Writer, readChunkSeries, readMatcher, writeChunkSeries, writeMatchers, type Fail } from '../../libs/protowire/index.ts';
 import type { StoreSeries } from './bucket_store.ts';
 
 export class StoreGatewayMessageError extends Error {
@@ -162,23 +161,7 @@ export class SeriesBatcher {
 
   add(s: StoreSeries): Buffer | undefined {
     const w = this.w;
-    const at = w.begin(1);
-    const flat = s.labels.toFlat();
-    for (let i = 0; i < flat.length; i += 2) {
-      const l = w.begin(1);
-      w.string(1, flat[i]!);
-      w.string(2, flat[i + 1]!);
-      w.end(l);
-    }
-    for (const c of s.chunks) {
-      const ca = w.begin(2);
-      w.int64(1, c.minTime);
-      w.int64(2, c.maxTime);
-      w.uint(3, c.chunk.encoding);
-      w.bytes(4, c.chunk.bytes());
-      w.end(ca);
-    }
-    w.end(at);
+    writeChunkSeries(w, 1, s.labels, s.chunks);
     this.n++;
     return this.n >= this.maxSeries || w.length >= this.maxBytes ? this.take() : undefined;
   }
@@ -210,16 +193,7 @@ export function decodeSeriesResponse(buf: Uint8Array): { series: StoreSeries[]; 
       r.skip(k[1]);
       continue;
     }
-    const s = r.sub();
-    const flat: string[] = [];
-    const chunks: TimedChunk[] = [];
-    for (let j = s.key(); j; j = s.key()) {
-      const [f, wire] = j;
-      if (f === 1 && wire === 2) readLabels(s.sub(), flat);
-      else if (f === 2 && wire === 2) chunks.push(readChunk(s.sub()));
-      else s.skip(wire);
-    }
-    series.push({ labels: toLabels(flat, fail), chunks });
+    series.push(readChunkSeries(r.sub()));
   }
   return { series, queriedBlocks };
 }

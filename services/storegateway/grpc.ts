@@ -1,7 +1,7 @@
 // The store-gateway's gRPC service (proto/strata/storegateway.proto) and its client. Series
 // streams a tenant's series with raw chunks in batches, with backpressure, and ends with the ids
 // of the blocks it read; a limit error is RESOURCE_EXHAUSTED, a bad request INVALID_ARGUMENT.
-import { GrpcStatusError, grpc, toServiceError } from '../../libs/server/index.ts';
+import { GrpcStatusError, grpc, toServiceError, writeWithBackpressure } from '../../libs/server/index.ts';
 import { ORG_ID_HEADER, TenantError, tenantOfRequest } from '../../libs/tenant/index.ts';
 import type { BucketStore, StoreSeries } from './bucket_store.ts';
 import {
@@ -63,18 +63,7 @@ function statusOf(err: unknown): grpc.ServiceError {
 
 async function streamSeries(call: grpc.ServerWritableStream<Buffer, Buffer>, series: AsyncIterable<StoreSeries>, queriedBlocks: readonly string[], limits: SeriesStreamLimits, signal: AbortSignal): Promise<void> {
   const batcher = new SeriesBatcher(limits.maxSeriesPerMessage, limits.maxBytesPerMessage);
-  const send = async (msg: Buffer | undefined): Promise<void> => {
-    if (msg === undefined || call.write(msg)) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        call.off('drain', done);
-        call.off('cancelled', done);
-        resolve();
-      };
-      call.on('drain', done);
-      call.on('cancelled', done);
-    });
-  };
+  const send = (msg: Buffer | undefined): Promise<void> => writeWithBackpressure(call, msg);
   for await (const s of series) {
     if (signal.aborted) return;
     await send(batcher.add(s));

@@ -116,8 +116,9 @@ export class Compactor extends Service {
     const result: TenantPass = { compacted: 0, markedForDeletion: 0, deleted: 0, partialsDeleted: 0 };
     let index = await readBucketIndex(bucket, notFound);
 
+    // The index as the bucket is now; read again only after a round changed the bucket.
+    let upd = await updateBucketIndex(bucket, notFound, index, this.now());
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const upd = await updateBucketIndex(bucket, notFound, index, this.now());
       index = upd.index;
       for (const [ulid, m] of upd.metas) this.metas.set(ulid, m);
       const marked = new Set(index.block_deletion_marks.map((d) => d.block_id));
@@ -130,9 +131,8 @@ export class Compactor extends Service {
         result.compacted++;
         result.markedForDeletion += job.blocks.length;
       }
+      upd = await updateBucketIndex(bucket, notFound, index, this.now());
     }
-
-    const upd = await updateBucketIndex(bucket, notFound, index, this.now());
     index = upd.index;
     const marked = new Map(index.block_deletion_marks.map((d) => [d.block_id, d.deletion_time]));
     const retention = this.overrides.forTenant(tenant).compactor_blocks_retention_period;

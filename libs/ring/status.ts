@@ -1,5 +1,6 @@
 // The ring pages (/ingester/ring and the like): one row per instance, as JSON and as an HTML
 // table with a "Forget" button per instance, in the manner of dskit's ring status page.
+import { escapeHTML, htmlTablePage } from '../server/index.ts';
 import type { ReadRing } from './ring.ts';
 
 export interface RingStatusRow {
@@ -31,26 +32,17 @@ export function ringStatus(ring: ReadRing, now: number = Date.now()): RingStatus
   }));
 }
 
-const escape = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
 /** The HTML page; the forget form posts `forget=<id>` back to the same path. */
 export function renderRingPage(title: string, rows: readonly RingStatusRow[]): string {
-  const body = rows
-    .map(
+  const escape = escapeHTML;
+  return htmlTablePage(
+    title,
+    ['Instance', 'State', 'Health', 'Address', 'Zone', 'Last heartbeat', 'Tokens', 'Ownership', 'Registered', ''],
+    rows.map(
       (r) => `<tr><td>${escape(r.id)}</td><td>${escape(r.state)}</td><td>${r.healthy ? 'healthy' : 'UNHEALTHY'}</td>` +
         `<td>${escape(r.addr)}</td><td>${escape(r.zone)}</td><td>${r.heartbeat_age_seconds}s ago</td><td>${r.tokens}</td>` +
         `<td>${(r.ownership * 100).toFixed(1)}%</td><td>${escape(r.registered)}</td>` +
         `<td><form method="POST"><input type="hidden" name="forget" value="${escape(r.id)}"><button type="submit">Forget</button></form></td></tr>`,
-    )
-    .join('\n');
-  return `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>${escape(title)}</title>
-<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style></head>
-<body><h1>${escape(title)}</h1>
-<table><thead><tr><th>Instance</th><th>State</th><th>Health</th><th>Address</th><th>Zone</th><th>Last heartbeat</th><th>Tokens</th><th>Ownership</th><th>Registered</th><th></th></tr></thead>
-<tbody>
-${body}
-</tbody></table></body></html>
-`;
+    ),
+  );
 }

@@ -7,3 +7,4 @@ export { createMetricsRegistry } from './metrics.ts';
 export { GrpcStatusError, grpc, toServiceError, writeWithBackpressure } from './grpc.ts';
 export type { RegisteredService } from './grpc.ts';
 export type { BuildInfo } from './metrics.ts';
+export { escapeHTML, htmlTablePage } from './html.ts';

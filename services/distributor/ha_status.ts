@@ -1,6 +1,7 @@
 // GET /distributor/ha_tracker: the elected replica of every HA cluster this distributor knows, as
 // an HTML table (JSON with `Accept: application/json` or `?format=json`), like Mimir's page.
 import type { FastifyInstance } from 'fastify';
+import { escapeHTML, htmlTablePage } from '../../libs/server/index.ts';
 import type { HATracker } from './ha_tracker.ts';
 
 export interface HAStatusRow {
@@ -24,22 +25,13 @@ export function haStatus(tracker: HATracker, now: number = Date.now()): HAStatus
   }));
 }
 
-const escape = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
 export function renderHAStatus(rows: readonly HAStatusRow[]): string {
-  const body = rows
-    .map((r) => `<tr><td>${escape(r.tenant)}</td><td>${escape(r.cluster)}</td><td>${escape(r.replica)}</td><td>${r.elected_at}</td><td>${r.received_at}</td><td>${r.failover_in_seconds}s</td></tr>`)
-    .join('\n');
-  return `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>HA tracker</title>
-<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style></head>
-<body><h1>HA tracker</h1>
-<table><thead><tr><th>Tenant</th><th>Cluster</th><th>Elected replica</th><th>Elected at</th><th>Last sample</th><th>Fail-over in</th></tr></thead>
-<tbody>
-${body}
-</tbody></table></body></html>
-`;
+  const escape = escapeHTML;
+  return htmlTablePage(
+    'HA tracker',
+    ['Tenant', 'Cluster', 'Elected replica', 'Elected at', 'Last sample', 'Fail-over in'],
+    rows.map((r) => `<tr><td>${escape(r.tenant)}</td><td>${escape(r.cluster)}</td><td>${escape(r.replica)}</td><td>${r.elected_at}</td><td>${r.received_at}</td><td>${r.failover_in_seconds}s</td></tr>`),
+  );
 }
 
 export function registerHAStatusPage(app: FastifyInstance, tracker: HATracker | undefined): void {

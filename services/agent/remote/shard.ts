@@ -64,9 +64,11 @@ export class Shard implements BatchView {
     this.vBits[2 * i] = bits[bitsIdx]!;
     this.vBits[2 * i + 1] = bits[bitsIdx + 1]!;
     this.seqs[i] = seq;
-    if (this.len === 0 || this.len === this.batchLen) this.batchStart = performance.now();
+    const first = this.len === this.batchLen; // nothing waiting besides the batch in flight
+    if (first) this.batchStart = performance.now();
     this.len++;
-    if (this.len - this.batchLen >= this.maxPerSend) this.wake();
+    // Wake the loop to start the deadline clock, or because a full batch is ready.
+    if (first || this.len - this.batchLen >= this.maxPerSend) this.wake();
   }
 
   start(): void {

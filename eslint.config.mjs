@@ -7,6 +7,8 @@ import local from './scripts/eslint-rules/boundaries.mjs';
 // Sub-libraries with their own public face, importable from outside their library.
 const ENTRY_POINTS = [
   'libs/tsdb/encoding/index.ts',
+  // The WAL's records, reader and checkpoints: the agent's storage and remote-write watcher use them.
+  'libs/tsdb/wal/index.ts',
   'libs/promql/parser/index.ts',
   'libs/promql/engine/index.ts',
   'libs/promql/promqltest/index.ts',

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { FloatHistogram, Histogram, Labels } from '../model/index.ts';
 import { isStaleNaN } from '../model/index.ts';
 import type { Appendable, Appender, SeriesRef } from '../storage/index.ts';
+import type { ScrapeConfig } from './config.ts';
 
 export interface CollectedSample {
   readonly labels: Labels;
@@ -118,4 +119,29 @@ export async function startExpositionServer(body = ''): Promise<ExpositionServer
         srv.close(() => resolve());
       }),
   });
+}
+
+/** A scrape config with Prometheus' defaults (job `node`, 15s/10s), overridden by `over`. */
+export function scrapeConfig(over: Partial<ScrapeConfig> = {}): ScrapeConfig {
+  return {
+    jobName: 'node',
+    scrapeInterval: 15_000,
+    scrapeTimeout: 10_000,
+    metricsPath: '/metrics',
+    scheme: 'http',
+    honorLabels: false,
+    honorTimestamps: true,
+    params: {},
+    http: { tls: { insecureSkipVerify: false } },
+    sampleLimit: 0,
+    labelLimit: 0,
+    bodySizeLimit: 0,
+    staticConfigs: [],
+    fileSDConfigs: [],
+    httpSDConfigs: [],
+    dnsSDConfigs: [],
+    relabelConfigs: [],
+    metricRelabelConfigs: [],
+    ...over,
+  };
 }

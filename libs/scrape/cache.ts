@@ -114,9 +114,10 @@ export class ScrapeCache {
       counts.total++;
       const key = p.seriesKey();
       let ce = this.#series.get(key);
+      let fresh = false;
       if (ce === undefined) {
         ce = this.#newEntry(p, key);
-        if (ce.lastIter === 0 && ce.labels !== undefined) counts.seriesAdded++;
+        fresh = ce.lastIter === 0;
       }
       if (ce.lastIter === iter) {
         counts.duplicates++;
@@ -132,6 +133,7 @@ export class ScrapeCache {
         const ref = app.append(ce.ref, ce.labels, ts ?? t, p.value());
         if (ce.ref === 0) this.#newRefs.push(ce);
         ce.ref = ref;
+        if (fresh) counts.seriesAdded++;
       } catch (err) {
         if (!(err instanceof AppendError)) throw err;
         counts.rejected++;

@@ -19,6 +19,8 @@ export interface CollectedSample {
 /** Committed samples in commit order; refs are per label set, as a head's would be. */
 export class CollectingAppendable implements Appendable {
   readonly samples: CollectedSample[] = [];
+  /** The samples of each commit, in commit order. */
+  readonly batches: CollectedSample[][] = [];
   commits = 0;
   rollbacks = 0;
   readonly #refs = new Map<string, number>();
@@ -46,6 +48,7 @@ export class CollectingAppendable implements Appendable {
         use();
         done = true;
         this.samples.push(...pending);
+        this.batches.push(pending);
         this.commits++;
         return Promise.resolve();
       },

@@ -87,7 +87,7 @@ export class ScrapePool {
     return this.#reconcile();
   }
 
-  /** Applies a changed config: every loop restarts (stale markers only for targets that went away). */
+  /** Applies a changed config: every loop restarts (stale markers only for targets whose labels went away). */
   async reload(cfg: ScrapeConfig): Promise<void> {
     const relabel = newRelabelConfigs(cfg.relabelConfigs as RelabelConfigInput[]);
     const metricRelabel = newRelabelConfigs(cfg.metricRelabelConfigs as RelabelConfigInput[]);
@@ -101,7 +101,9 @@ export class ScrapePool {
     this.#running = false;
     await this.sync(this.#groups);
     this.#running = running;
-    await Promise.all(old.map(([h, loop]) => loop.stop({ staleMarkers: !this.#targets.has(h) })));
+    // Series are named by the target labels: where those remain, the new loop continues them.
+    const remaining = new Set([...this.#targets.values()].map((t) => t.labels.toString()));
+    await Promise.all(old.map(([, loop]) => loop.stop({ staleMarkers: !remaining.has(loop.target.labels.toString()) })));
     await this.#reconcile();
   }
 

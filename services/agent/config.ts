@@ -2,47 +2,10 @@
 // remote_write), read with Prometheus' defaults. What the agent does not support is reported by
 // its path at start-up (never silently ignored); what is malformed is an error naming the key.
 import { parse as parseYaml } from 'yaml';
+import type { BasicAuth, HTTPClientConfig, ScrapeConfig } from '../../libs/scrape/index.ts';
 import { parseDuration } from '../../libs/services/index.ts';
 
-export interface BasicAuth {
-  readonly username: string;
-  readonly password: string;
-}
-
-export interface HTTPClientConfig {
-  readonly basicAuth?: BasicAuth;
-  /** `authorization.credentials` or the older `bearer_token`. */
-  readonly bearerToken?: string;
-  readonly tls: { readonly insecureSkipVerify: boolean; readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string; readonly serverName?: string };
-}
-
-export interface StaticTargets {
-  readonly targets: readonly string[];
-  readonly labels: Readonly<Record<string, string>>;
-}
-
-export interface ScrapeConfig {
-  readonly jobName: string;
-  readonly scrapeInterval: number;
-  readonly scrapeTimeout: number;
-  readonly metricsPath: string;
-  readonly scheme: 'http' | 'https';
-  readonly honorLabels: boolean;
-  readonly honorTimestamps: boolean;
-  readonly params: Readonly<Record<string, readonly string[]>>;
-  readonly http: HTTPClientConfig;
-  /** 0 means no limit. */
-  readonly sampleLimit: number;
-  readonly labelLimit: number;
-  readonly bodySizeLimit: number;
-  readonly staticConfigs: readonly StaticTargets[];
-  readonly fileSDConfigs: readonly { readonly files: readonly string[]; readonly refreshInterval: number }[];
-  readonly httpSDConfigs: readonly { readonly url: string; readonly refreshInterval: number }[];
-  readonly dnsSDConfigs: readonly { readonly names: readonly string[]; readonly type: 'A' | 'AAAA' | 'SRV'; readonly port: number; readonly refreshInterval: number }[];
-  /** Relabel configs as written (validated by libs/relabel when the scrape loop is built). */
-  readonly relabelConfigs: readonly unknown[];
-  readonly metricRelabelConfigs: readonly unknown[];
-}
+export type { BasicAuth, HTTPClientConfig, ScrapeConfig, StaticTargets } from '../../libs/scrape/index.ts';
 
 export interface RemoteWriteConfig {
   readonly url: string;

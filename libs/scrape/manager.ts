@@ -32,6 +32,7 @@ export class ScrapeManager extends Service {
   readonly #pools = new Map<string, ScrapePool>();
   readonly #groups = new Map<string, readonly TargetGroup[]>();
   #running = false;
+  #staleOnStop = true;
 
   constructor(opts: ScrapeManagerOptions) {
     super('scrape-manager');
@@ -47,7 +48,15 @@ export class ScrapeManager extends Service {
 
   protected override async stopping(): Promise<void> {
     this.#running = false;
-    await Promise.all([...this.#pools.values()].map((p) => p.stop({ staleMarkers: true })));
+    await Promise.all([...this.#pools.values()].map((p) => p.stop({ staleMarkers: this.#staleOnStop })));
+  }
+
+  /**
+   * Makes stop() leave the scraped series without stale markers: for an agent handing its targets
+   * over to the other agents of its ring, who go on writing the same series.
+   */
+  handOverOnStop(): void {
+    this.#staleOnStop = false;
   }
 
   /**

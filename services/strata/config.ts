@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { bucketConfigFields, checkBucketConfig } from '../../libs/objstore/index.ts';
 import { serverConfigSchema } from '../../libs/server/index.ts';
 import { authConfigSchema, limitsConfigSchema, runtimeConfigSchema } from '../../libs/tenant/index.ts';
+import { agentConfigSchema } from '../agent/index.ts';
 import { distributorConfigSchema } from '../distributor/index.ts';
 import { ingesterConfigSchema } from '../ingester/index.ts';
 import { querierConfigSchema } from '../querier/index.ts';
@@ -44,6 +45,7 @@ const sections = {
   querier: querierConfigSchema,
   compactor: compactorConfigSchema,
   store_gateway: storeGatewayConfigSchema,
+  agent: agentConfigSchema,
   limits: limitsConfigSchema,
   runtime_config: runtimeConfigSchema,
 };
@@ -60,6 +62,7 @@ export const configSchema = z.strictObject(sections).transform((c) => ({
     tsdb: { ...c.blocks_storage.tsdb, dir: c.blocks_storage.tsdb.dir || under(c.storage.dir, 'tsdb') },
   },
   compactor: { ...c.compactor, data_dir: c.compactor.data_dir || under(c.storage.dir, 'compactor') },
+  agent: { ...c.agent, data_dir: c.agent.data_dir || under(c.storage.dir, 'agent') },
 }));
 
 export type Config = DeepReadonly<z.output<typeof configSchema>>;

@@ -1,6 +1,7 @@
 // Where modules register: the dependency graph of the strata process and the targets of
 // ARCHITECTURE.md section 2. Each module lives in modules/ by component; a new one adds an entry
 // to its file's list; targets already name it.
+import { AGENT_MODULES } from './modules/agent.ts';
 import { COMPACTOR_MODULES } from './modules/compactor.ts';
 import type { StrataModule } from './modules/context.ts';
 import { CORE_MODULES } from './modules/core.ts';
@@ -19,6 +20,7 @@ export const MODULES: readonly StrataModule[] = [
   ...INGESTER_MODULES,
   ...DISTRIBUTOR_MODULES,
   ...QUERIER_MODULES,
+  ...AGENT_MODULES,
 ];
 
 /** Modules that run in every process whatever the target; started after the target's modules. */

@@ -8,6 +8,7 @@ import { runXorBench } from '../libs/tsdb/chunkenc/xor.bench.ts';
 import { runHistogramBench } from '../libs/tsdb/chunkenc/histogram.bench.ts';
 import { runWalBench } from '../libs/tsdb/wal/wal.bench.ts';
 import { runParserBench } from '../libs/exposition/parser.bench.ts';
+import { runScrapeBench } from '../libs/scrape/scrape.bench.ts';
 import { runParserBench as runPromqlParserBench } from '../libs/promql/parser/parser.bench.ts';
 import { runHeadBench, runBlockBytesBench, runBlockSelectBench } from '../libs/tsdb/bench/tsdb.bench.ts';
 import { runPromqlBench } from '../libs/promql/bench/promql.bench.ts';
@@ -32,6 +33,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['histogram chunks', () => runHistogramBench()],
   ['wal', () => runWalBench({ seconds: quick ? 1 : 3 })],
   ['exposition parser', () => runParserBench()],
+  ['scrape', () => runScrapeBench(quick ? { scrapes: 50 } : {})],
   ['remote-write decode', () => runRemoteWriteBench(quick ? { series: 20_000 } : {})],
   ['promql (vs prometheus)', () => runPromqlBench(quick ? { series: 2_000 } : {})],
   ['promql parser', () => runPromqlParserBench()],

@@ -14,5 +14,7 @@ export { AgentRing, AGENT_RING_KEY, agentRingConfigSchema } from './sharding.ts'
 export type { AgentRingConfig } from './sharding.ts';
 export { PushStore, pushConfigSchema, registerPushRoutes } from './push/index.ts';
 export type { PushConfig } from './push/index.ts';
-export { TargetDiscovery } from './discovery.ts';
+export { TargetDiscovery, defaultProviders } from './discovery.ts';
+export type { DiscovererProvider, DiscoveryErrorHandler, DiscoveryOptions, TargetSyncer } from './discovery.ts';
 export { registerTargetRoutes } from './targets_api.ts';
+export type { TargetsSource } from './targets_api.ts';

@@ -64,10 +64,14 @@ export class ScrapeLoop {
     this.#reportLabels = REPORT_NAMES.map((n) => new LabelsBuilder(opts.target.labels).set(METRIC_NAME, n).labels());
   }
 
-  /** Schedules the scrapes; the first at the target's next slot. */
-  start(): void {
+  /**
+   * Schedules the scrapes; the first at the target's next slot. `immediately` scrapes once at
+   * once as well: a target taken over from another agent gets no gap of up to an interval.
+   */
+  start(opts: { immediately?: boolean } = {}): void {
     if (this.#started || this.#stopped) return;
     this.#started = true;
+    if (opts.immediately) void this.scrapeOnce();
     const interval = this.target.interval;
     const offset = scrapeOffset(this.target.hash(), this.#o.offsetSeed ?? 0, interval);
     const now = Date.now();

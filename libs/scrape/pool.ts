@@ -84,7 +84,7 @@ export class ScrapePool {
 
   /** Asks `owns` again for every target: loops of targets no longer owned stop without stale markers. */
   reshard(): Promise<void> {
-    return this.#reconcile();
+    return this.#reconcile(true);
   }
 
   /** Applies a changed config: every loop restarts (stale markers only for targets whose labels went away). */
@@ -115,7 +115,8 @@ export class ScrapePool {
     await Promise.all(loops.map((l) => l.stop(opts)));
   }
 
-  #reconcile(): Promise<void> {
+  // `takeOver`: loops of newly owned targets scrape at once (their series were another agent's).
+  #reconcile(takeOver = false): Promise<void> {
     const stops: Promise<void>[] = [];
     for (const [h, loop] of this.#loops) {
       const t = this.#targets.get(h);
@@ -129,7 +130,7 @@ export class ScrapePool {
         if (this.#loops.has(h) || !this.#opts.owns(t)) continue;
         const loop = this.#newLoop(t);
         this.#loops.set(h, loop);
-        loop.start();
+        loop.start({ immediately: takeOver });
       }
     }
     const job = this.#cfg.jobName;

@@ -162,6 +162,11 @@ export class QueueManager {
     return this.persisted;
   }
 
+  /** Samples in the shards, not yet sent. */
+  pending(): number {
+    return this.pendingSamples();
+  }
+
   numShards(): number {
     return this.shards.length;
   }

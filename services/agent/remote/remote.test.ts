@@ -134,7 +134,7 @@ test('samples arrive in order per series with the protocol and configured header
     assert.equal(h['x-prometheus-remote-write-version'], '0.1.0');
     assert.match(h['user-agent'] ?? '', /Strata/);
     assert.ok(rx.requestSamples.every((n) => n <= 100), 'max_samples_per_send');
-    await waitFor(() => true, '');
+    await waitFor(() => a.remote.queueManagers()[0]!.pending() === 0, 'acknowledged sends');
     assert.equal(await metric(a.registry, 'prometheus_remote_storage_samples_total'), 600);
     assert.equal(await metric(a.registry, 'prometheus_remote_storage_samples_dropped_total'), 15);
     assert.equal(await metric(a.registry, 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds'), 29);
@@ -193,7 +193,6 @@ test('429 is retried after Retry-After when retry_on_http_429; otherwise the bat
   try {
     await write(b.storage, 5, 0, 1);
     await waitFor(() => rx2.requests.length >= 1, 'a request');
-    await waitFor(() => b.registry.metrics().then(() => true) !== undefined, '');
     await b.remote.queueManagers()[0]!.stop(1000); // flushes: nothing left to retry
     assert.equal(rx2.requests.length, 1);
     assert.equal(await metric(b.registry, 'prometheus_remote_storage_samples_failed_total'), 5);
@@ -239,7 +238,7 @@ test('receiver down for a while (closed, reopened on the same port) while sample
     await rx.close();
     // More than a shard's capacity (500) while down: the watcher must stop reading, not buffer.
     await write(a.storage, 10, 10, 100);
-    await waitFor(() => (a.remote.queueManagers()[0] as unknown as { pendingSamples(): number }).pendingSamples() === 500, 'a full shard');
+    await waitFor(() => a.remote.queueManagers()[0]!.pending() === 500, 'a full shard');
     await rx.start(port);
     await write(a.storage, 10, 110, 10);
     await waitFor(() => rx.total() >= 1200, 'all samples after the outage', 30_000);

@@ -15,6 +15,7 @@ import { runPromqlBench } from '../libs/promql/bench/promql.bench.ts';
 import { runIngestBench } from '../services/distributor/ingest.bench.ts';
 import { runDecodeBench as runRemoteWriteBench } from '../libs/remotewrite/decode.bench.ts';
 import { runStoreBench } from '../services/storegateway/store.bench.ts';
+import { runRemoteBench as runAgentRemoteBench } from '../services/agent/remote/remote.bench.ts';
 
 interface Row {
   name: string;
@@ -39,6 +40,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['promql parser', () => runPromqlParserBench()],
   ['remote-write ingest (vs prometheus)', () => runIngestBench(quick ? { series: 20_000, rounds: 3 } : {})],
   ['store-gateway 7d range query', () => runStoreBench(quick ? { series: 100 } : {})],
+  ['agent WAL + remote write', () => runAgentRemoteBench(quick ? { commits: 20 } : {})],
 ];
 for (const [section, run] of sections) {
   process.stderr.write(`running ${section}...\n`);

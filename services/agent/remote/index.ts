@@ -3,7 +3,7 @@
 export { RemoteStorage, queueName } from './remote_storage.ts';
 export type { RemoteStorageOptions } from './remote_storage.ts';
 export { QueueManager, queueLabels } from './queue_manager.ts';
-export type { QueueManagerOptions, QueuePosition } from './queue_manager.ts';
+export type { MetadataOptions, MetricMetadata, QueueManagerOptions, QueuePosition } from './queue_manager.ts';
 export { WriteClient, RecoverableError, NonRecoverableError, parseRetryAfter, USER_AGENT } from './client.ts';
 export { RemoteMetrics } from './metrics.ts';
 export { desiredShards, EwmaRate } from './shards_calc.ts';

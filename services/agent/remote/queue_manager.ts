@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { nopLogger, type Logger } from '../../../libs/log/index.ts';
 import { Labels } from '../../../libs/model/index.ts';
 import { relabel, relabelConfigsSchema, type RelabelConfig } from '../../../libs/relabel/index.ts';
-import { WriteRequestEncoder, encodeLabels, snappyEncode } from '../../../libs/remotewrite/index.ts';
+import { MetricType, WriteRequestEncoder, encodeLabels, snappyEncode } from '../../../libs/remotewrite/index.ts';
 import {
   RecordType,
   SampleBatch,
@@ -43,7 +43,35 @@ export interface QueueManagerOptions {
   pollInterval?: number;
   /** How often the shard count is recalculated, ms (default 10s, as Prometheus). */
   shardUpdateInterval?: number;
+  /** Sends metric metadata every `sendInterval` (Prometheus' metadata_config); off without it. */
+  metadata?: MetadataOptions;
 }
+
+/** One metric family's metadata, as scrapes report it (`type` as in the exposition: counter, gauge, …). */
+export interface MetricMetadata {
+  readonly metricFamily: string;
+  readonly type: string;
+  readonly help: string;
+  readonly unit: string;
+}
+
+export interface MetadataOptions {
+  readonly provider: () => Iterable<MetricMetadata>;
+  /** ms; default 1 min as Prometheus. */
+  readonly sendInterval?: number;
+  /** Entries per request; default 500 as Prometheus. */
+  readonly maxPerSend?: number;
+}
+
+const METRIC_TYPES: Record<string, number> = {
+  counter: MetricType.Counter,
+  gauge: MetricType.Gauge,
+  histogram: MetricType.Histogram,
+  gaugehistogram: MetricType.GaugeHistogram,
+  summary: MetricType.Summary,
+  info: MetricType.Info,
+  stateset: MetricType.StateSet,
+};
 
 interface QueueSeries {
   /** Encoded label fields to send, or undefined when write relabelling dropped the series. */
@@ -121,6 +149,8 @@ export class QueueManager {
   private unsubscribe: (() => void) | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private shardTimer: NodeJS.Timeout | undefined;
+  private metadataTimer: NodeJS.Timeout | undefined;
+  private metadataSending: Promise<void> | undefined;
   private abort = new AbortController();
   private readonly sleeps = new Set<() => void>();
 
@@ -162,6 +192,11 @@ export class QueueManager {
     return this.persisted;
   }
 
+  /** Samples in the shards, not yet sent. */
+  pending(): number {
+    return this.pendingSamples();
+  }
+
   numShards(): number {
     return this.shards.length;
   }
@@ -189,6 +224,15 @@ export class QueueManager {
     this.shardTimer = setInterval(() => this.updateShards(), every);
     this.shardTimer.unref();
     this.reader = this.readLoop();
+    const md = this.opts.metadata;
+    if (md) {
+      this.metadataTimer = setInterval(() => {
+        this.metadataSending ??= this.sendMetadata(md).finally(() => {
+          this.metadataSending = undefined;
+        });
+      }, md.sendInterval ?? 60_000);
+      this.metadataTimer.unref();
+    }
   }
 
   /**
@@ -201,6 +245,7 @@ export class QueueManager {
     this.unsubscribe?.();
     clearInterval(this.pollTimer);
     clearInterval(this.shardTimer);
+    clearInterval(this.metadataTimer);
     this.wakeReader();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
@@ -218,6 +263,7 @@ export class QueueManager {
     await Promise.all(this.shards.map((s) => s.abort()));
     await flush;
     await this.reader;
+    await this.metadataSending;
     this.advancePosition();
     this.tail?.close();
     this.client.close();
@@ -487,6 +533,28 @@ export class QueueManager {
     });
   }
 
+  /** Sends every provided metadata entry, in requests of up to maxPerSend, each retried like samples. */
+  async sendMetadata(md: MetadataOptions): Promise<void> {
+    const per = md.maxPerSend ?? 500;
+    const enc = new WriteRequestEncoder();
+    let n = 0;
+    const flush = async () => {
+      if (n === 0) return;
+      const body = snappyEncode(enc.view());
+      const count = n;
+      enc.reset();
+      n = 0;
+      const ok = await this.sendWithRetries(body, count, 'metadata');
+      if (ok) this.m().metadataTotal.inc(this.labelValues, count);
+    };
+    for (const m of md.provider()) {
+      enc.metadata({ type: METRIC_TYPES[m.type.toLowerCase()] ?? MetricType.Unknown, metricFamilyName: m.metricFamily, help: m.help, unit: m.unit });
+      if (++n >= per) await flush();
+      if (this.hardStop) return;
+    }
+    await flush();
+  }
+
   private async sendBatch(b: BatchView): Promise<boolean> {
     const n = b.length;
     const enc = this.encoder;
@@ -498,36 +566,50 @@ export class QueueManager {
       if (t > maxT) maxT = t;
     }
     const body = snappyEncode(enc.view());
+    const lv = this.labelValues;
+    const t0 = performance.now();
+    const ok = await this.sendWithRetries(body, n, 'samples');
+    if (ok === undefined) return false;
+    if (ok) {
+      const secs = (performance.now() - t0) / 1000;
+      this.m().samplesTotal.inc(lv, n);
+      this.outDuration.add(secs);
+      this.lastSendOk = performance.now();
+      if (maxT > this.highestSent) {
+        this.highestSent = maxT;
+        this.m().highestSent.set(lv, maxT / 1000);
+      }
+    }
+    this.outRate.add(n);
+    return true;
+  }
+
+  /**
+   * Sends one body until it is stored (true), refused for good (false: counted failed, logged with
+   * the server's message), or the queue is stopped hard (undefined). Recoverable errors back off
+   * from min_backoff doubling to max_backoff, or wait the server's Retry-After.
+   */
+  private async sendWithRetries(body: Uint8Array, n: number, what: 'samples' | 'metadata'): Promise<boolean | undefined> {
     const q = this.config.queue;
     let backoff = q.minBackoff;
     const lv = this.labelValues;
     for (;;) {
-      if (this.hardStop) return false;
+      if (this.hardStop) return undefined;
       const t0 = performance.now();
       try {
         await this.client.store(body, this.abort.signal);
-        const secs = (performance.now() - t0) / 1000;
-        this.m().sentBatchDuration.observe(lv, secs);
-        this.m().samplesTotal.inc(lv, n);
-        this.outDuration.add(secs);
-        this.outRate.add(n);
-        this.lastSendOk = performance.now();
-        if (maxT > this.highestSent) {
-          this.highestSent = maxT;
-          this.m().highestSent.set(lv, maxT / 1000);
-        }
+        this.m().sentBatchDuration.observe(lv, (performance.now() - t0) / 1000);
         return true;
       } catch (err) {
-        if (this.hardStop) return false;
+        if (this.hardStop) return undefined;
         if (err instanceof NonRecoverableError) {
-          this.m().samplesFailed.inc(lv, n);
-          this.outRate.add(n);
-          this.logger.error({ status: err.status, samples: n }, `non-recoverable error, dropping the batch: ${err.message}`);
-          return true;
+          (what === 'samples' ? this.m().samplesFailed : this.m().metadataFailed).inc(lv, n);
+          this.logger.error({ status: err.status, [what]: n }, `non-recoverable error, dropping the batch: ${err.message}`);
+          return false;
         }
         const wait = err instanceof RecoverableError && err.retryAfter !== undefined ? err.retryAfter : backoff;
-        this.m().samplesRetried.inc(lv, n);
-        this.logger.warn({ err: (err as Error).message, retryInMs: wait }, 'remote write failed; retrying');
+        if (what === 'samples') this.m().samplesRetried.inc(lv, n);
+        this.logger.warn({ err: (err as Error).message, retryInMs: wait }, `remote write of ${what} failed; retrying`);
         await this.sleep(wait);
         backoff = Math.min(backoff * 2, q.maxBackoff);
       }

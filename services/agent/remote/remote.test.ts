@@ -11,6 +11,7 @@ import { listSegments } from '../../../libs/tsdb/wal/index.ts';
 import { parseAgentConfig, type RemoteWriteConfig } from '../config.ts';
 import { AgentStorage } from '../wal_storage.ts';
 import { RemoteStorage } from './remote_storage.ts';
+import type { MetadataOptions } from './queue_manager.ts';
 import { TestReceiver, waitFor, type Received } from './testing.ts';
 
 function rwConfig(url: string, extra = '', queue = ''): RemoteWriteConfig {
@@ -39,7 +40,7 @@ interface Agent {
 async function startAgent(
   dir: string,
   configs: RemoteWriteConfig[],
-  opts: { external?: Record<string, string>; segmentSize?: number; flushDeadline?: number } = {},
+  opts: { external?: Record<string, string>; segmentSize?: number; flushDeadline?: number; metadata?: MetadataOptions } = {},
 ): Promise<Agent> {
   const registry = new Registry();
   let remote: RemoteStorage | undefined;
@@ -57,6 +58,7 @@ async function startAgent(
     registry,
     pollInterval: 50,
     flushDeadline: opts.flushDeadline ?? 10_000,
+    ...(opts.metadata ? { metadata: opts.metadata } : {}),
   });
   await storage.start();
   await remote.applyConfig(configs, opts.external ?? {});
@@ -134,7 +136,7 @@ test('samples arrive in order per series with the protocol and configured header
     assert.equal(h['x-prometheus-remote-write-version'], '0.1.0');
     assert.match(h['user-agent'] ?? '', /Strata/);
     assert.ok(rx.requestSamples.every((n) => n <= 100), 'max_samples_per_send');
-    await waitFor(() => true, '');
+    await waitFor(() => a.remote.queueManagers()[0]!.pending() === 0, 'acknowledged sends');
     assert.equal(await metric(a.registry, 'prometheus_remote_storage_samples_total'), 600);
     assert.equal(await metric(a.registry, 'prometheus_remote_storage_samples_dropped_total'), 15);
     assert.equal(await metric(a.registry, 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds'), 29);
@@ -193,7 +195,6 @@ test('429 is retried after Retry-After when retry_on_http_429; otherwise the bat
   try {
     await write(b.storage, 5, 0, 1);
     await waitFor(() => rx2.requests.length >= 1, 'a request');
-    await waitFor(() => b.registry.metrics().then(() => true) !== undefined, '');
     await b.remote.queueManagers()[0]!.stop(1000); // flushes: nothing left to retry
     assert.equal(rx2.requests.length, 1);
     assert.equal(await metric(b.registry, 'prometheus_remote_storage_samples_failed_total'), 5);
@@ -239,7 +240,7 @@ test('receiver down for a while (closed, reopened on the same port) while sample
     await rx.close();
     // More than a shard's capacity (500) while down: the watcher must stop reading, not buffer.
     await write(a.storage, 10, 10, 100);
-    await waitFor(() => (a.remote.queueManagers()[0] as unknown as { pendingSamples(): number }).pendingSamples() === 500, 'a full shard');
+    await waitFor(() => a.remote.queueManagers()[0]!.pending() === 500, 'a full shard');
     await rx.start(port);
     await write(a.storage, 10, 110, 10);
     await waitFor(() => rx.total() >= 1200, 'all samples after the outage', 30_000);
@@ -370,6 +371,34 @@ test('applyConfig: an unchanged queue keeps running, a changed one restarts from
     await a.stop();
     await rx1.close();
     await rx2.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('metadata is sent every send_interval in requests of at most max_samples_per_send entries', async () => {
+  const dir = tmp();
+  const rx = new TestReceiver();
+  await rx.start();
+  let first = true;
+  rx.reply = () => {
+    if (first) {
+      first = false;
+      return { status: 503 }; // retried like samples
+    }
+    return { status: 200 };
+  };
+  const families = Array.from({ length: 7 }, (_, i) => ({ metricFamily: `fam_${i}`, type: i % 2 ? 'counter' : 'gauge', help: `help ${i}`, unit: i === 0 ? 'seconds' : '' }));
+  const a = await startAgent(dir, [rwConfig(rx.url)], { metadata: { provider: () => families, sendInterval: 30, maxPerSend: 3 } });
+  try {
+    await waitFor(() => rx.metadata.length >= 7, 'metadata');
+    assert.deepEqual(rx.metadata.slice(0, 7).map((m) => m.family), families.map((f) => f.metricFamily));
+    assert.deepEqual(rx.metadata[0], { type: 2, family: 'fam_0', help: 'help 0', unit: 'seconds' });
+    assert.equal(rx.metadata[1]!.type, 1);
+    assert.ok(rx.requests.length >= 4, 'ceil(7 / 3) requests plus the retried one');
+    assert.ok((await metric(a.registry, 'prometheus_remote_storage_metadata_total')) >= 7);
+  } finally {
+    await a.stop();
+    await rx.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -8,7 +8,7 @@ import { Service, State } from '../../../libs/services/index.ts';
 import { nopLogger, type Logger } from '../../../libs/log/index.ts';
 import type { RemoteWriteConfig } from '../config.ts';
 import { RemoteMetrics } from './metrics.ts';
-import { QueueManager } from './queue_manager.ts';
+import { QueueManager, type MetadataOptions } from './queue_manager.ts';
 
 export interface RemoteStorageOptions {
   /** The agent's data directory: the WAL is `<dataDir>/wal`, positions go to `<dataDir>/remote/`. */
@@ -19,6 +19,8 @@ export interface RemoteStorageOptions {
   flushDeadline?: number;
   pollInterval?: number;
   shardUpdateInterval?: number;
+  /** Metric metadata every queue sends periodically (Prometheus' metadata_config); none without it. */
+  metadata?: MetadataOptions;
   registry?: Registry;
   logger?: Logger;
 }
@@ -121,6 +123,7 @@ export class RemoteStorage extends Service {
         logger: this.logger,
         ...(this.opts.subscribe ? { subscribe: this.opts.subscribe } : {}),
         ...(this.opts.pollInterval !== undefined ? { pollInterval: this.opts.pollInterval } : {}),
+        ...(this.opts.metadata ? { metadata: this.opts.metadata } : {}),
         ...(this.opts.shardUpdateInterval !== undefined ? { shardUpdateInterval: this.opts.shardUpdateInterval } : {}),
       });
       qm.start();

@@ -24,6 +24,8 @@ export class TestReceiver {
   readonly series = new Map<string, Received[]>();
   /** Headers of every request, answered or not. */
   readonly requests: IncomingHttpHeaders[] = [];
+  /** Metadata entries received (2xx answers only). */
+  readonly metadata: { type: number; family: string; help: string; unit: string }[] = [];
   /** Samples per request (every request, whatever the answer). */
   readonly requestSamples: number[] = [];
   /** Decides the answer to each request (default 200); called before the samples are stored. */
@@ -43,6 +45,9 @@ export class TestReceiver {
         this.requestSamples.push(count);
         const rep = this.reply(n, req.headers);
         if (rep.status >= 200 && rep.status < 300) {
+          for (let m = 0; m < r.metadataCount; m++) {
+            this.metadata.push({ type: r.metadataType[m]!, family: r.metadataFamilyName[m]!, help: r.metadataHelp[m]!, unit: r.metadataUnit[m]! });
+          }
           for (let s = 0; s < r.seriesCount; s++) {
             const key = r.labels(s).toString();
             let list = this.series.get(key);

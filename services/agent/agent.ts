@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../libs/log/index.ts';
 import { Service, type DeepReadonly } from '../../libs/services/index.ts';
-import { ScrapeManager, type Target } from '../../libs/scrape/index.ts';
+import { ScrapeManager, type MetricMetadata, type Target } from '../../libs/scrape/index.ts';
 import { stringToken } from '../../libs/ring/index.ts';
 import type { AgentModuleConfig } from './agent_config.ts';
 import { AgentConfigError, parseAgentConfig, type AgentConfig } from './config.ts';
@@ -52,7 +52,14 @@ export class Agent extends Service {
     this.#deps = deps;
     this.#log = deps.logger;
     const registry = deps.registry;
-    this.remote = new RemoteStorage({ dataDir: cfg.data_dir, registry, logger: deps.logger.child({ part: 'remote-write' }) });
+    this.remote = new RemoteStorage({
+      dataDir: cfg.data_dir,
+      registry,
+      logger: deps.logger.child({ part: 'remote-write' }),
+      // Queues wake on every commit instead of polling the WAL.
+      subscribe: (fn) => this.storage.onWrite(fn),
+      metadata: { provider: () => this.#metadata() },
+    });
     this.storage = new AgentStorage({
       dataDir: cfg.data_dir,
       registry,
@@ -179,6 +186,21 @@ export class Agent extends Service {
     const cfg = parseAgentConfig(text);
     for (const key of cfg.unsupported) this.#log.warn({ key, file }, `unsupported configuration key ignored: ${key}`);
     return cfg;
+  }
+
+  /** The metric metadata of every scraped target, once per metric family (sent by the queues every minute). */
+  *#metadata(): Iterable<MetricMetadata> {
+    const seen = new Set<string>();
+    for (const [job, targets] of this.scrape.activeTargets()) {
+      const pool = this.scrape.pool(job);
+      for (const t of targets) {
+        for (const m of pool?.loopFor(t)?.metadata() ?? []) {
+          if (seen.has(m.metricFamily)) continue;
+          seen.add(m.metricFamily);
+          yield m;
+        }
+      }
+    }
   }
 
   #externalLabels(cfg: AgentConfig): Record<string, string> {

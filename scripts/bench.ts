@@ -16,6 +16,7 @@ import { runIngestBench } from '../services/distributor/ingest.bench.ts';
 import { runDecodeBench as runRemoteWriteBench } from '../libs/remotewrite/decode.bench.ts';
 import { runStoreBench } from '../services/storegateway/store.bench.ts';
 import { runRemoteBench as runAgentRemoteBench } from '../services/agent/remote/remote.bench.ts';
+import { runAgentBench } from '../services/agent/agent.bench.ts';
 
 interface Row {
   name: string;
@@ -33,7 +34,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['xor chunks', () => runXorBench()],
   ['histogram chunks', () => runHistogramBench()],
   ['wal', () => runWalBench({ seconds: quick ? 1 : 3 })],
-  ['exposition parser', () => runParserBench()],
+  ['exposition parser (vs promtool check metrics)', () => runParserBench()],
   ['scrape', () => runScrapeBench(quick ? { scrapes: 50 } : {})],
   ['remote-write decode', () => runRemoteWriteBench(quick ? { series: 20_000 } : {})],
   ['promql (vs prometheus)', () => runPromqlBench(quick ? { series: 2_000 } : {})],
@@ -41,6 +42,7 @@ const sections: [string, () => Promise<Row[]> | Row[]][] = [
   ['remote-write ingest (vs prometheus)', () => runIngestBench(quick ? { series: 20_000, rounds: 3 } : {})],
   ['store-gateway 7d range query', () => runStoreBench(quick ? { series: 100 } : {})],
   ['agent WAL + remote write', () => runAgentRemoteBench(quick ? { commits: 20 } : {})],
+  ['agent scrape + remote write (vs prometheus agent)', () => runAgentBench(quick ? { targets: 100, series: 100, interval: 5_000 } : {})],
 ];
 for (const [section, run] of sections) {
   process.stderr.write(`running ${section}...\n`);

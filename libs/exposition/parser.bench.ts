@@ -1,6 +1,8 @@
 // Parser throughput on node_exporter-like exposition text (metadata lines, counters and gauges
 // with 0–4 labels, a summary, a histogram). Run: node --import tsx <this file>
 
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { EntryType, ExpositionParser } from './index.ts';
 import type { ExpositionFormat } from './index.ts';
@@ -9,6 +11,8 @@ export interface BenchResult {
   name: string;
   value: number;
   unit: string;
+  /** promtool's rate on the same page, where there is one. */
+  reference?: number;
 }
 
 /** A node_exporter-like scrape; OpenMetrics adds float-second timestamps and # EOF. */
@@ -95,6 +99,29 @@ function measure(units: number, fn: () => void): number {
   return best;
 }
 
+const PROMTOOL = '/usr/bin/promtool';
+
+/**
+ * The reference: Prometheus' own text parser (Go's expfmt, plus promtool's lint) reading `copies`
+ * renamed copies of the page from stdin, less promtool's start-up (one copy); samples/s.
+ */
+function promtoolRate(text: string, samples: number, copies = 40): number | undefined {
+  if (!existsSync(PROMTOOL)) return undefined;
+  const doc = (n: number) => Array.from({ length: n }, (_, k) => text.replace(/^(# (?:HELP|TYPE) )?([a-z_]+)/gm, `$1c${k}_$2`)).join('');
+  const time = (input: string) => {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = process.hrtime.bigint();
+      spawnSync(PROMTOOL, ['check', 'metrics'], { input, stdio: ['pipe', 'ignore', 'ignore'] });
+      best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+    return best;
+  };
+  const one = time(doc(1));
+  const many = time(doc(copies));
+  return many > one ? ((copies - 1) * samples) / (many - one) : undefined;
+}
+
 export function runParserBench(): BenchResult[] {
   const out: BenchResult[] = [];
   for (const format of ['prometheus', 'openmetrics'] as const) {
@@ -104,9 +131,10 @@ export function runParserBench(): BenchResult[] {
     const short = format === 'prometheus' ? 'prom' : 'om';
     const bare = measure(samples, () => parse(input, format, false));
     const full = measure(samples, () => parse(input, format, true));
+    const reference = format === 'prometheus' ? promtoolRate(text, samples) : undefined;
     out.push(
       { name: `exposition_${short}_parse`, value: Math.round(bare), unit: 'samples/s' },
-      { name: `exposition_${short}_parse_labels`, value: Math.round(full), unit: 'samples/s' },
+      { name: `exposition_${short}_parse_labels`, value: Math.round(full), unit: 'samples/s', ...(reference !== undefined ? { reference: Math.round(reference) } : {}) },
       { name: `exposition_${short}_parse_labels_lines`, value: Math.round((full / samples) * lines), unit: 'lines/s' },
       { name: `exposition_${short}_parse_mb`, value: Math.round(((bare / samples) * input.length) / 1e4) / 100, unit: 'MB/s' },
     );

@@ -26,6 +26,9 @@ import { Shard, type BatchView } from './shard.ts';
 import { EwmaRate, desiredShards } from './shards_calc.ts';
 import { WALTail, type WALPosition } from './wal_tail.ts';
 
+/** How often the read position is written at most while sending. */
+const POSITION_SAVE_INTERVAL_MS = 1000;
+
 export interface QueueManagerOptions {
   config: RemoteWriteConfig;
   externalLabels: Readonly<Record<string, string>>;
@@ -139,6 +142,10 @@ export class QueueManager {
   private posSeq: number[] = [];
   private posAt: QueuePosition[] = [];
   private persisted: QueuePosition | undefined;
+  // The newest acknowledged position not yet on disk: saved at most once a second (a sync write
+  // per batch cost the event loop several per cent), and at stop.
+  private unsaved: QueuePosition | undefined;
+  private savedAt = 0;
   private startSegment = 0;
 
   private running = false;
@@ -218,7 +225,10 @@ export class QueueManager {
     this.m().shards.set(this.labelValues, this.shards.length);
     this.m().shardsDesired.set(this.labelValues, this.shards.length);
     this.unsubscribe = this.opts.subscribe?.(() => this.wakeReader());
-    this.pollTimer = setInterval(() => this.wakeReader(), this.opts.pollInterval ?? 1000);
+    this.pollTimer = setInterval(() => {
+      this.wakeReader();
+      if (Date.now() - this.savedAt >= POSITION_SAVE_INTERVAL_MS) this.flushPosition();
+    }, this.opts.pollInterval ?? 1000);
     this.pollTimer.unref();
     const every = this.opts.shardUpdateInterval ?? 10_000;
     this.shardTimer = setInterval(() => this.updateShards(), every);
@@ -265,6 +275,7 @@ export class QueueManager {
     await this.reader;
     await this.metadataSending;
     this.advancePosition();
+    this.flushPosition();
     this.tail?.close();
     this.client.close();
     this.m().samplesPending.set(this.labelValues, 0);
@@ -491,6 +502,15 @@ export class QueueManager {
     this.posSeq.splice(0, k);
     this.posAt.splice(0, k);
     if (this.persisted && comparePos(pos, this.persisted) <= 0) return;
+    this.unsaved = pos;
+    if (Date.now() - this.savedAt >= POSITION_SAVE_INTERVAL_MS) this.flushPosition();
+  }
+
+  private flushPosition(): void {
+    const pos = this.unsaved;
+    if (pos === undefined) return;
+    this.unsaved = undefined;
+    this.savedAt = Date.now();
     this.persisted = pos;
     this.savePosition(pos);
   }

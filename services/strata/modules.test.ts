@@ -74,7 +74,7 @@ describe('strata modules', () => {
       assert.equal(doc.server.http_listen_port, 0);
       const diff = parseYaml(await (await get('/config?mode=diff')).text()) as Record<string, unknown>;
       // Directories under storage.dir differ from the defaults with it.
-      assert.deepEqual(Object.keys(diff).sort(), ['blocks_storage', 'compactor', 'server', 'storage']);
+      assert.deepEqual(Object.keys(diff).sort(), ['agent', 'blocks_storage', 'compactor', 'server', 'storage']);
       assert.equal((await get('/config?mode=bogus')).status, 400);
       // Routes added by modules started before the server listened.
       assert.equal(await (await get('/api/v1/query?query=1%2B1&time=10')).text(), '{"status":"success","data":{"resultType":"scalar","result":[10,"2"]}}');

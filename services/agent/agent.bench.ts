@@ -1,7 +1,8 @@
 // The agent's whole hot path, side by side with Prometheus 2.42 in agent mode in the same run:
 // 1k targets × 1k series scraped every 15s (one loopback server, targets told apart by a label, as
 // static groups with distinct labels are distinct targets in both), remote-written to a sink that
-// answers 204. Reports each process' CPU (cores busy) and CPU per sample over whole intervals.
+// answers 204. Reports each process' CPU (cores busy) and CPU per sample over whole intervals, after
+// two intervals of warm-up (the first creates every series).
 // Run: node --import tsx services/agent/agent.bench.ts [--targets=N] [--series=N]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ export interface AgentBenchOptions {
   series?: number;
   /** Scrape interval, ms (default 15s). */
   interval?: number;
-  /** Intervals measured after one of warm-up (default 2). */
+  /** Intervals measured after two of warm-up (the first round creates every series; default 2). */
   intervals?: number;
 }
 
@@ -81,7 +82,7 @@ export async function runAgentBench(opts: AgentBenchOptions = {}): Promise<Row[]
     const agent = await startStrata(['--target=agent', `--agent.config-file=${cfgFile}`], { timeoutMs: 60_000 });
     let ours: number;
     try {
-      ours = await measure(agent.child.pid!, interval, intervals * interval);
+      ours = await measure(agent.child.pid!, 2 * interval, intervals * interval);
     } finally {
       await agent.cleanup();
     }
@@ -90,7 +91,7 @@ export async function runAgentBench(opts: AgentBenchOptions = {}): Promise<Row[]
       const port = await freePort();
       const prom = spawn(PROMETHEUS, ['--enable-feature=agent', `--config.file=${cfgFile}`, `--storage.agent.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
       try {
-        theirs = await measure(prom.pid!, interval, intervals * interval);
+        theirs = await measure(prom.pid!, 2 * interval, intervals * interval);
       } finally {
         prom.kill('SIGKILL');
         await exited(prom);

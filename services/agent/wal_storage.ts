@@ -73,6 +73,8 @@ export class AgentStorage extends Service implements Appendable {
   // Garbage-collected series → the last segment that may hold their samples: kept in checkpoints until then.
   private readonly deleted = new Map<number, number>();
   private nextRef = 1;
+  /** @internal Samples in the last commit: the next appender's initial capacity. */
+  batchSizeHint = 64;
   private timer: NodeJS.Timeout | undefined;
   private truncating: Promise<void> | undefined;
   private readonly listeners = new Set<() => void>();
@@ -300,12 +302,16 @@ export class AgentStorage extends Service implements Appendable {
 
 /** One transaction; used once. Samples older than their series' last committed one are rejected. */
 class AgentAppender implements Appender {
-  private readonly batch = new SampleBatch(64);
+  // Sized like the last commit (a scrape is usually as big as the one before): growing from a
+  // small batch reallocated four typed arrays several times per scrape.
+  private readonly batch: SampleBatch;
   private readonly series: MemSeries[] = [];
   private readonly seen = new Set<number>();
   private done = false;
 
-  constructor(private readonly db: AgentStorage) {}
+  constructor(private readonly db: AgentStorage) {
+    this.batch = new SampleBatch(db.batchSizeHint);
+  }
 
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     if (this.done) throw new Error('appender already committed or rolled back');
@@ -329,6 +335,7 @@ class AgentAppender implements Appender {
   async commit(): Promise<void> {
     if (this.done) throw new Error('appender already committed or rolled back');
     this.done = true;
+    this.db.batchSizeHint = Math.max(64, this.batch.length);
     await this.db.write(this.series, this.batch);
   }
 

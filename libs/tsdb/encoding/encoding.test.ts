@@ -37,6 +37,24 @@ test('varints and fixed ints round-trip', () => {
   );
 });
 
+test('strings are written as uvarint length + UTF-8, ASCII fast path or not', () => {
+  const strings = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ minLength: 100, maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 130 }), fc.string({ unit: 'binary', maxLength: 130 }));
+  fc.assert(
+    fc.property(fc.array(strings, { maxLength: 5 }), (strs) => {
+      const e = new Encbuf(2);
+      const want: number[] = [];
+      for (const str of strs) {
+        e.putUvarintStr(str);
+        const b = Buffer.from(str);
+        const len = new Encbuf(10);
+        len.putUvarint(b.length);
+        want.push(...len.get(), ...b);
+      }
+      assert.deepEqual([...e.get()], want);
+    }),
+  );
+});
+
 test('varint encoding matches Go binary.PutUvarint', () => {
   const e = new Encbuf();
   e.putUvarint(300);

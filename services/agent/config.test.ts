@@ -38,6 +38,7 @@ scrape_configs:
     basic_auth: { username: scraper, password: s3cret }
     tls_config: { insecure_skip_verify: true }
     sample_limit: 5000
+    label_value_length_limit: 200
     body_size_limit: 10MB
     file_sd_configs:
       - files: ['targets/*.json']
@@ -67,6 +68,7 @@ describe('agent config (prometheus.yml)', () => {
       [api!.scrapeInterval, api!.scrapeTimeout, api!.metricsPath, api!.scheme, api!.honorLabels, api!.sampleLimit, api!.bodySizeLimit],
       [30_000, 20_000, '/internal/metrics', 'https', true, 5000, 10_000_000],
     );
+    assert.deepEqual([api!.labelValueLengthLimit, api!.labelNameLengthLimit, node!.labelValueLengthLimit], [200, 0, 0]);
     assert.deepEqual(api!.params, { format: ['prometheus'] });
     assert.deepEqual(api!.http, { basicAuth: { username: 'scraper', password: 's3cret' }, tls: { insecureSkipVerify: true } });
     assert.deepEqual(api!.fileSDConfigs, [{ files: ['targets/*.json'], refreshInterval: 300_000 }]);

@@ -214,6 +214,8 @@ function scrapeConfig(s: Section, global: AgentConfig['global']): ScrapeConfig {
     http: httpClient(s),
     sampleLimit: s.int('sample_limit', 0),
     labelLimit: s.int('label_limit', 0),
+    labelNameLengthLimit: s.int('label_name_length_limit', 0),
+    labelValueLengthLimit: s.int('label_value_length_limit', 0),
     bodySizeLimit: s.bytes('body_size_limit'),
     staticConfigs,
     fileSDConfigs,

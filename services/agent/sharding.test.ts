@@ -152,7 +152,10 @@ describe('AgentRing (NATS KV)', () => {
     const kvstore = { store: 'nats', nats: { url: nats.url, bucket: `agents-${process.pid}`, reconnect_wait: '100ms' } };
     const rings = ['n1', 'n2', 'n3'].map((id) => new AgentRing(ringConfig(id, { kvstore, heartbeat_timeout: '2s', heartbeat_period: '100ms' })));
     try {
-      await startAll(rings);
+      // The first creates the JetStream bucket; three clients creating it at once have timed out.
+      await rings[0]!.start();
+      await Promise.all(rings.slice(1).map((r) => r.start()));
+      await eventually(() => rings.every((r) => r.healthyPeers() === rings.length - 1), 'every agent to see the others');
       assert.ok(exactlyOneOwner(rings));
       await rings[2]!.stop();
       const rest = rings.slice(0, 2);

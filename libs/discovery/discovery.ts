@@ -44,3 +44,18 @@ export function targetGroupsOf(doc: unknown, origin: string, meta: Readonly<Reco
     return { source: `${origin}:${i}`, targets: (o.targets as string[]).map((t) => ({ __address__: t })), labels };
   });
 }
+
+/** Waits `ms`, or less if `signal` aborts first (then resolves, never rejects): a refresh loop's pause. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -3,7 +3,7 @@
 // for SRV, `__meta_dns_srv_record_target` and `__meta_dns_srv_record_port`. A name that fails to
 // resolve keeps its last good group and is reported.
 import { Resolver } from 'node:dns/promises';
-import type { Discoverer, TargetGroup } from './discovery.ts';
+import { sleepUnlessAborted, type Discoverer, type TargetGroup } from './discovery.ts';
 
 export interface DNSDiscovererOptions {
   readonly names: readonly string[];
@@ -61,13 +61,7 @@ export class DNSDiscoverer implements Discoverer {
         prev = key;
         yield groups;
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.opts.refreshInterval);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
-      });
+      await sleepUnlessAborted(this.opts.refreshInterval, signal);
     }
   }
 }

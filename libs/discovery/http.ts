@@ -1,7 +1,7 @@
 // `http_sd_configs` (Prometheus' HTTP discovery): every `refresh_interval` a GET of `url` returning
 // a JSON list of target groups (Content-Type application/json, status 200); each target gets
 // `__meta_url`. A failed or malformed answer keeps the last good groups and is reported.
-import { targetGroupsOf, type Discoverer, type TargetGroup } from './discovery.ts';
+import { sleepUnlessAborted, targetGroupsOf, type Discoverer, type TargetGroup } from './discovery.ts';
 
 export interface HTTPDiscovererOptions {
   readonly url: string;
@@ -42,13 +42,7 @@ export class HTTPDiscoverer implements Discoverer {
         prev = key;
         yield last;
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.opts.refreshInterval);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
-      });
+      await sleepUnlessAborted(this.opts.refreshInterval, signal);
     }
   }
 }

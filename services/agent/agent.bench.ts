@@ -5,12 +5,13 @@
 // two intervals of warm-up (the first creates every series).
 // Run: node --import tsx services/agent/agent.bench.ts [--targets=N] [--series=N]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freePort } from '../../test/daemon.ts';
 import { startStrata } from '../../test/harness.ts';
+import { cpuSeconds } from '../../test/procstat.ts';
 import { PROMETHEUS, hasPrometheus } from '../../test/prometheus.ts';
 
 export interface AgentBenchOptions {
@@ -39,12 +40,6 @@ const body = lines.join('\\n') + '\\n';
 createServer((req, res) => { res.setHeader('Content-Type', 'text/plain; version=0.0.4'); res.end(body); }).listen(targetPort, '127.0.0.1');
 createServer((req, res) => { req.resume(); req.on('end', () => { res.statusCode = 204; res.end(); }); }).listen(sinkPort, '127.0.0.1', () => console.log('ready'));
 `;
-
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks
-}
 
 function config(targets: number, targetAddr: string, sinkUrl: string, intervalS: number): string {
   const groups: string[] = [];

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { encodeWriteRequest, snappyEncode } from '../../libs/remotewrite/index.ts';
 import { nextValue, nodeSeries, rng, type GeneratedSeries } from '../../libs/tsdb/bench/nodegen.ts';
 import { startStrata } from '../../test/harness.ts';
+import { cpuSeconds } from '../../test/procstat.ts';
 import { hasPrometheus, startPrometheus } from '../../test/prometheus.ts';
 
 export interface IngestBenchOptions {
@@ -47,13 +48,6 @@ function bodies(series: readonly GeneratedSeries[], rounds: number, end: number)
     out.push(reqs);
   }
   return out;
-}
-
-/** utime + stime of a process, seconds. */
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function peakRssMiB(pid: number): number {
